@@ -1,0 +1,44 @@
+# sisrlearn: two commands do everything.
+#   make lab   create .venv if missing, install, open JupyterLab in notebooks/
+#   make test  create/refresh .venv, install, then ruff, pytest and every notebook (fast mode)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Exactly this torch: the CPU wheel on a machine that has it locally, the CUDA build of the
+# same version from PyPI on a machine with a GPU. An unpinned torch pulls a multi-GB build.
+TORCH  := torch==2.13.0
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+NOTEBOOKS  := notebooks exercises/solutions
+
+.PHONY: lab test install lint unit notebooks exercises site clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+
+lab: install
+	cd notebooks && ../$(BIN)/jupyter lab $(ALLOW_ROOT)
+
+lint:
+	$(BIN)/ruff check sisrlearn tests $(NOTEBOOKS) exercises
+	$(BIN)/ruff format --check sisrlearn tests
+
+unit:
+	SISRLEARN_FAST=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q tests
+
+notebooks:
+	SISRLEARN_FAST=1 SISRLEARN_STRICT_CHECKS=1 MPLBACKEND=Agg \
+	  $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
+	  -p no:cacheprovider $(NOTEBOOKS)
+
+test: install lint unit notebooks
+
+exercises: install
+	$(BIN)/sisrlearn exercises --overwrite
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

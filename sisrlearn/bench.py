@@ -1,0 +1,192 @@
+"""Methods x datasets x scales tables, under a stated protocol (``sisrlearn bench``).
+
+A *method* turns a low-resolution image into one ``scale`` times larger. Methods live in a
+registry that later chapters extend (trained models register under their zoo names).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from ._validate import as_batch, check_scale, unbatch
+from .color import rgb_to_y, rgb_to_ycbcr, ycbcr_to_rgb
+from .images import list_images, load_image, modcrop
+from .metrics import PROTOCOLS, evaluate
+from .resize import imresize, upsample
+
+__all__ = [
+    "Method", "METHODS", "register_method", "get_method", "apply_method", "prepare",
+    "benchmark", "markdown_table", "upscale",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Method:
+    """An SR method: ``fn(lr, scale)`` maps (N, C, h, w) to (N, C, h*scale, w*scale).
+
+    ``channels`` says what ``fn`` accepts: ``"any"`` (works per channel, like bicubic),
+    ``"y"`` (luma only: colour images go through YCbCr with bicubic chroma) or ``"rgb"``.
+    """
+
+    name: str
+    fn: Callable[[torch.Tensor, int], torch.Tensor]
+    channels: str = "any"
+    description: str = ""
+
+
+METHODS: dict[str, Method] = {}
+_LAZY_SOURCES: list[Callable[[str], Method | None]] = []
+
+
+def register_method(
+    name: str,
+    fn: Callable[[torch.Tensor, int], torch.Tensor],
+    *,
+    channels: str = "any",
+    description: str = "",
+    overwrite: bool = False,
+) -> Method:
+    """Add a method to the registry (``overwrite=True`` to replace one of the same name)."""
+    if channels not in ("any", "y", "rgb"):
+        raise ValueError(f"channels must be 'any', 'y' or 'rgb', got {channels!r}")
+    if name in METHODS and not overwrite:
+        raise ValueError(f"method {name!r} is already registered; pass overwrite=True")
+    METHODS[name] = Method(name, fn, channels, description)
+    return METHODS[name]
+
+
+def add_method_source(source: Callable[[str], Method | None]) -> None:
+    """Register a lookup that builds methods on demand (the zoo uses it for its models)."""
+    _LAZY_SOURCES.append(source)
+
+
+def get_method(name: str) -> Method:
+    """The registered method called ``name`` (an interpolator or a zoo model)."""
+    if name in METHODS:
+        return METHODS[name]
+    for source in _LAZY_SOURCES:
+        method = source(name)
+        if method is not None:
+            METHODS[name] = method
+            return method
+    raise ValueError(f"method must be one of {', '.join(sorted(METHODS))}, got {name!r}")
+
+
+for _interp in ("bicubic", "nearest", "bilinear", "lanczos"):
+    register_method(
+        _interp,
+        lambda lr, scale, _m=_interp: upsample(lr, scale, _m),
+        description=f"{_interp} interpolation (MATLAB kernels)",
+    )
+
+
+def apply_method(method: Method | str, lr_img: torch.Tensor, scale: int) -> torch.Tensor:
+    """Run a method on (C, h, w) or (N, C, h, w) RGB or grayscale input; not clipped."""
+    method = get_method(method) if isinstance(method, str) else method
+    check_scale(scale)
+    lr, single = as_batch(lr_img, "lr_img", channels=(1, 3))
+    if method.channels == "y" and lr.shape[1] == 3:
+        ycbcr = rgb_to_ycbcr(lr)
+        y_sr = method.fn(ycbcr[:, :1], scale)
+        chroma = imresize(ycbcr[:, 1:], scale)
+        out = ycbcr_to_rgb(torch.cat([y_sr.to(chroma), chroma], dim=1))
+    elif method.channels == "rgb" and lr.shape[1] == 1:
+        out = method.fn(lr.expand(-1, 3, -1, -1), scale).mean(dim=1, keepdim=True)
+    else:
+        out = method.fn(lr, scale)
+    expected = (lr.shape[0], lr.shape[1], lr.shape[2] * scale, lr.shape[3] * scale)
+    if tuple(out.shape) != expected:
+        raise RuntimeError(f"method {method.name!r} returned {tuple(out.shape)} for x{scale}, "
+                           f"expected {expected}")  # fmt: skip
+    return unbatch(out.to(lr.dtype), single)
+
+
+def upscale(img: torch.Tensor, scale: int, method: str = "bicubic") -> torch.Tensor:
+    """Enlarge an image ``scale`` times with a registered method; clipped to [0, 1]."""
+    return apply_method(method, img, scale).clamp(0.0, 1.0)
+
+
+def prepare(hr: torch.Tensor, scale: int, protocol: str = "matlab", *, channels: str = "any"):
+    """The (LR input, reference) pair a protocol scores, from a (C, H, W) HR image.
+
+    ``matlab``: reference = rounded Y of the mod-cropped HR; LR = MATLAB bicubic 1/scale of
+    it in float64, not rounded (RGB for methods that need RGB). ``rgb``: reference = the HR
+    RGB; LR = its bicubic 1/scale rounded to 8 bits, as a saved PNG would be.
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    hr = modcrop(hr.double(), check_scale(scale))
+    if protocol == "matlab":
+        reference = hr if channels == "rgb" else rgb_to_y(hr, round_to_uint8=True)
+        return imresize(reference, 1 / scale), reference
+    lr = torch.round(imresize(hr, 1 / scale).clamp(0.0, 1.0) * 255.0) / 255.0
+    return lr, hr
+
+
+def benchmark(
+    folders: Sequence[str | Path],
+    methods: Sequence[str],
+    scales: Sequence[int],
+    *,
+    protocol: str = "matlab",
+    progress: bool = True,
+) -> list[dict]:
+    """Score every method on every folder at every scale.
+
+    Returns one row per (method, dataset, scale): ``method, protocol, dataset, scale, psnr,
+    ssim, num_images, seconds`` (seconds = time inside the method, summed over images).
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    resolved = [get_method(m) for m in methods]
+    for s in scales:
+        check_scale(s)
+    datasets = []
+    for folder in folders:
+        paths, _ = list_images(folder)
+        if not paths:
+            raise ValueError(f"folder {str(folder)!r} holds no image files")
+        datasets.append((Path(folder).name, [load_image(p) for p in paths]))
+    rows = []
+    jobs = [(m, d, s) for m in resolved for d in datasets for s in scales]
+    for method, (dataset, images), scale in tqdm(jobs, disable=not progress, desc="bench"):
+        rows.append(_score(method, dataset, images, scale, protocol))
+    return rows
+
+
+def _score(method: Method, dataset: str, images: Iterable, scale: int, protocol: str) -> dict:
+    psnrs, ssims, seconds = [], [], 0.0
+    for hr in images:
+        lr, reference = prepare(hr, scale, protocol, channels=method.channels)
+        started = time.perf_counter()
+        with torch.no_grad():
+            sr = apply_method(method, lr, scale)
+        seconds += time.perf_counter() - started
+        result = evaluate(sr, reference, scale, protocol=protocol)
+        psnrs.append(result["psnr"])
+        ssims.append(result["ssim"])
+    return {
+        "method": method.name, "protocol": protocol, "dataset": dataset, "scale": scale,
+        "psnr": sum(psnrs) / len(psnrs), "ssim": sum(ssims) / len(ssims),
+        "num_images": len(psnrs), "seconds": seconds,
+    }  # fmt: skip
+
+
+def markdown_table(rows: Sequence[dict]) -> str:
+    """Rows from ``benchmark`` as a Markdown table (PSNR to 2 decimals, SSIM to 4)."""
+    lines = [
+        "| method | protocol | dataset | scale | PSNR (dB) | SSIM | images | seconds |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['method']} | {r['protocol']} | {r['dataset']} | x{r['scale']} | "
+            f"{r['psnr']:.2f} | {r['ssim']:.4f} | {r['num_images']} | {r['seconds']:.2f} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,137 @@
+"""The ``sisrlearn`` command: ``bench``, ``upscale``, ``exercises``, ``doctor``.
+
+Every sub-command is a thin wrapper over a library function; errors the user can fix are
+printed as one line (``sisrlearn: error: ...``) with exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its files, reported without a traceback."""
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import benchmark, markdown_table
+    from .images import list_images
+
+    if args.json and Path(args.json).exists() and not args.overwrite:
+        raise UsageError(f"--json {args.json} exists; pass --overwrite to replace it")
+    for folder in args.data:
+        _, skipped = list_images(folder)
+        for path in skipped:
+            print(f"note: skipping {path} (not an image file)", file=sys.stderr)
+    rows = benchmark(args.data, args.methods, args.scales, protocol=args.protocol,
+                     progress=not args.quiet)  # fmt: skip
+    print(markdown_table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+        print(f"wrote {args.json}", file=sys.stderr)
+    return 0
+
+
+def _upscale(args: argparse.Namespace) -> int:
+    from .bench import get_method, upscale
+    from .images import IMAGE_SUFFIXES, load_image, save_image
+
+    out = Path(args.output)
+    if out.exists() and not args.overwrite:
+        raise UsageError(f"{out} exists; pass --overwrite to replace it")
+    if out.suffix.lower() not in IMAGE_SUFFIXES:
+        raise UsageError(f"OUT must end in an image suffix {sorted(IMAGE_SUFFIXES)}, got {out}")
+    get_method(args.method)  # unknown methods fail before any work
+    img = load_image(args.input)
+    save_image(upscale(img, args.scale, args.method), out, overwrite=args.overwrite)
+    h, w = img.shape[-2:]
+    print(f"{args.input} ({w}x{h}) -> {out} ({w * args.scale}x{h * args.scale}, {args.method})")
+    return 0
+
+
+def _exercises(args: argparse.Namespace) -> int:
+    from .exercises import build_all
+
+    changed = build_all(args.solutions, args.out, check=args.check, overwrite=args.overwrite)
+    if args.check:
+        if changed:
+            print("out of date: " + ", ".join(str(p) for p in changed), file=sys.stderr)
+            print("run `sisrlearn exercises --overwrite` to regenerate them", file=sys.stderr)
+            return 1
+        print("student notebooks are up to date")
+        return 0
+    for path in changed:
+        print(f"wrote {path}")
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from .doctor import report
+
+    print(report())
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sisrlearn", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("bench", help="score SR methods on image folders (Y channel)")
+    p.add_argument("--data", nargs="+", required=True, metavar="DIR", help="image folders")
+    p.add_argument("--methods", nargs="+", default=["bicubic"], metavar="NAME")
+    p.add_argument("--scales", nargs="+", type=_positive_int, default=[2, 3, 4], metavar="S")
+    p.add_argument("--protocol", choices=["matlab", "rgb"], default="matlab")
+    p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_bench)
+
+    p = sub.add_parser("upscale", help="enlarge one image file")
+    p.add_argument("input", metavar="IN")
+    p.add_argument("output", metavar="OUT")
+    p.add_argument("--scale", type=_positive_int, required=True)
+    p.add_argument("--method", default="bicubic")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    p.set_defaults(func=_upscale)
+
+    p = sub.add_parser("exercises", help="generate student notebooks from solution notebooks")
+    p.add_argument("--solutions", default="exercises/solutions", metavar="DIR")
+    p.add_argument("--out", default="exercises", metavar="DIR")
+    p.add_argument("--check", action="store_true", help="only report notebooks out of date")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace existing student notebooks (a student's edits are lost)")  # fmt: skip
+    p.set_defaults(func=_exercises)
+
+    p = sub.add_parser("doctor", help="device, versions, fast mode, data and weights")
+    p.set_defaults(func=_doctor)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, ValueError, TypeError, FileExistsError, FileNotFoundError) as err:
+        print(f"sisrlearn: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

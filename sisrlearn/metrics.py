@@ -1,0 +1,220 @@
+"""Image-quality metrics and the benchmark protocols of the SR literature.
+
+``psnr``/``ssim``/``ms_ssim`` work on tensors in [0, data_range]; ``evaluate`` applies one of
+the two published protocols (see ``PROTOCOLS``) and returns the figures papers report.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from ._validate import as_batch, check_same_shape, check_scale
+from .color import rgb_to_y
+
+__all__ = ["PROTOCOLS", "mse", "psnr", "ssim", "ms_ssim", "evaluate", "protocol_y"]
+
+PROTOCOLS = ("matlab", "rgb")
+MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)  # Wang et al. 2003
+
+
+def _pair(sr: torch.Tensor, hr: torch.Tensor, shave: int):
+    sr_b, _ = as_batch(sr, "sr")
+    hr_b, _ = as_batch(hr, "hr")
+    check_same_shape(sr_b, hr_b, ("sr", "hr"))
+    if isinstance(shave, bool) or not isinstance(shave, int) or shave < 0:
+        raise ValueError(f"shave must be a non-negative int, got {shave!r}")
+    if shave:
+        if min(sr_b.shape[-2:]) <= 2 * shave:
+            raise ValueError(f"shave={shave} leaves nothing of a {tuple(sr_b.shape[-2:])} image")
+        sr_b = sr_b[..., shave:-shave, shave:-shave]
+        hr_b = hr_b[..., shave:-shave, shave:-shave]
+    return sr_b, hr_b
+
+
+def _reduce(values: torch.Tensor, reduction: str):
+    if reduction == "mean":
+        return values.mean()
+    if reduction == "none":
+        return values
+    raise ValueError(f"reduction must be 'mean' or 'none', got {reduction!r}")
+
+
+def mse(sr: torch.Tensor, hr: torch.Tensor, *, shave: int = 0, reduction: str = "mean"):
+    """Mean squared error per image, then averaged (``reduction="none"`` keeps one per image)."""
+    sr_b, hr_b = _pair(sr, hr, shave)
+    return _reduce(((sr_b - hr_b) ** 2).flatten(1).mean(dim=1), reduction)
+
+
+def psnr(
+    sr: torch.Tensor,
+    hr: torch.Tensor,
+    *,
+    data_range: float = 1.0,
+    shave: int = 0,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    """Peak signal-to-noise ratio in dB, ``10 log10(data_range^2 / MSE)``, per image then averaged.
+
+    Args:
+        sr, hr: (C, H, W) or (N, C, H, W) tensors of the same shape in [0, data_range].
+        data_range: the peak value (1 for [0, 1] images, 255 for 8-bit values).
+        shave: pixels dropped from every border before measuring.
+        reduction: ``"mean"`` (a scalar) or ``"none"`` (one value per image).
+    """
+    per_image = mse(sr, hr, shave=shave, reduction="none")
+    values = 10.0 * torch.log10(data_range**2 / per_image.clamp_min(1e-20))
+    return _reduce(values, reduction)
+
+
+def _gaussian_window(size: int, sigma: float, channels: int, like: torch.Tensor) -> torch.Tensor:
+    coords = torch.arange(size, dtype=like.dtype, device=like.device) - (size - 1) / 2
+    g = torch.exp(-(coords**2) / (2 * sigma**2))
+    g = g / g.sum()
+    return (g[:, None] * g[None, :]).expand(channels, 1, size, size).contiguous()
+
+
+def _ssim_maps(x, y, data_range, window_size, sigma, k1, k2):
+    """SSIM map and contrast-structure map over the valid region (no padding)."""
+    channels = x.shape[1]
+    if min(x.shape[-2:]) < window_size:
+        raise ValueError(
+            f"images must be at least {window_size}x{window_size} for SSIM, "
+            f"got {tuple(x.shape[-2:])}"
+        )
+    win = _gaussian_window(window_size, sigma, channels, x)
+
+    def blur(t):
+        return F.conv2d(t, win, groups=channels)
+
+    c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2
+    mu_x, mu_y = blur(x), blur(y)
+    var_x = blur(x * x) - mu_x**2
+    var_y = blur(y * y) - mu_y**2
+    cov = blur(x * y) - mu_x * mu_y
+    cs_map = (2 * cov + c2) / (var_x + var_y + c2)
+    ssim_map = (2 * mu_x * mu_y + c1) / (mu_x**2 + mu_y**2 + c1) * cs_map
+    return ssim_map, cs_map
+
+
+def ssim(
+    sr: torch.Tensor,
+    hr: torch.Tensor,
+    *,
+    data_range: float = 1.0,
+    shave: int = 0,
+    window_size: int = 11,
+    sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    """Structural similarity (Wang et al., IEEE TIP 2004), differentiable.
+
+    An 11x11 Gaussian window (sigma 1.5), K1 = 0.01, K2 = 0.03, computed over the valid
+    region only and averaged over pixels and channels; equals
+    ``skimage.metrics.structural_similarity(..., gaussian_weights=True, sigma=1.5,
+    use_sample_covariance=False)``.
+    """
+    sr_b, hr_b = _pair(sr, hr, shave)
+    ssim_map, _ = _ssim_maps(sr_b, hr_b, data_range, window_size, sigma, k1, k2)
+    return _reduce(ssim_map.flatten(1).mean(dim=1), reduction)
+
+
+def ms_ssim(
+    sr: torch.Tensor,
+    hr: torch.Tensor,
+    *,
+    data_range: float = 1.0,
+    weights: tuple[float, ...] = MS_SSIM_WEIGHTS,
+    window_size: int = 11,
+    sigma: float = 1.5,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    """Multi-scale SSIM (Wang, Simoncelli, Bovik, Asilomar 2003), differentiable.
+
+    Contrast-structure terms at every scale (2x2 average pooling between scales), the
+    luminance term at the coarsest only, combined as a weighted product. With the five
+    default weights the image must be at least ``(window_size - 1) * 2**4 + 1`` = 161 pixels
+    on its shorter side.
+    """
+    sr_b, hr_b = _pair(sr, hr, 0)
+    levels = len(weights)
+    min_side = (window_size - 1) * 2 ** (levels - 1) + 1
+    if min(sr_b.shape[-2:]) < min_side:
+        raise ValueError(
+            f"ms_ssim with {levels} scales needs images of at least {min_side}x{min_side}, "
+            f"got {tuple(sr_b.shape[-2:])}; pass fewer weights for smaller images"
+        )
+    w = torch.tensor(weights, dtype=sr_b.dtype, device=sr_b.device)
+    factors = []
+    for level in range(levels):
+        ssim_map, cs_map = _ssim_maps(sr_b, hr_b, data_range, window_size, sigma, 0.01, 0.03)
+        if level < levels - 1:
+            factors.append(torch.relu(cs_map.flatten(2).mean(-1)))
+            sr_b = F.avg_pool2d(sr_b, 2, ceil_mode=False)
+            hr_b = F.avg_pool2d(hr_b, 2, ceil_mode=False)
+        else:
+            factors.append(torch.relu(ssim_map.flatten(2).mean(-1)))
+    stacked = torch.stack(factors, dim=-1)  # (N, C, levels)
+    value = torch.prod(stacked ** w, dim=-1).mean(dim=1)
+    return _reduce(value, reduction)
+
+
+def protocol_y(img: torch.Tensor, protocol: str) -> torch.Tensor:
+    """The Y channel (0-255 scale, float64) that a protocol scores.
+
+    ``matlab``: RGB rounded to 8 bits, Y rounded to an integer (MATLAB ``rgb2ycbcr`` on
+    uint8); ``rgb``: RGB rounded to 8 bits, Y in floating point. A 1-channel image is its
+    own Y, rounded to 8 bits. Values are clipped to [0, 255] first.
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    batch, _ = as_batch(img, channels=(1, 3))
+    batch = batch.double().clamp(0.0, 1.0)
+    if protocol == "matlab":
+        return rgb_to_y(batch, round_to_uint8=True) * 255.0
+    rounded = torch.round(batch * 255.0) / 255.0
+    return rgb_to_y(rounded) * 255.0 if batch.shape[1] == 3 else rounded * 255.0
+
+
+def evaluate(
+    sr: torch.Tensor, hr: torch.Tensor, scale: int, *, protocol: str = "matlab"
+) -> dict[str, float]:
+    """PSNR (dB) and SSIM on the Y channel as SR papers report them.
+
+    Args:
+        sr: the method's output, (C, H, W) or (N, C, H, W), RGB or Y, in [0, 1].
+        hr: the ground truth (mod-cropped), same shape.
+        scale: the SR factor; that many pixels are shaved from every border.
+        protocol: ``"matlab"`` (default; SRCNN/VDSR/DRCN code) or ``"rgb"`` (EDSR/BasicSR).
+
+    Returns:
+        ``{"psnr": ..., "ssim": ...}`` averaged per image, computed in float64 with peak 255.
+    """
+    check_scale(scale)
+    sr_b, _ = as_batch(sr, "sr", channels=(1, 3))
+    hr_b, _ = as_batch(hr, "hr", channels=(1, 3))
+    if sr_b.shape[-2:] != hr_b.shape[-2:] or sr_b.shape[0] != hr_b.shape[0]:
+        raise ValueError(
+            f"sr and hr must have the same size, got {tuple(sr_b.shape)} and {tuple(hr_b.shape)}"
+        )
+    sr_y, hr_y = protocol_y(sr_b, protocol), protocol_y(hr_b, protocol)
+    p = psnr(sr_y, hr_y, data_range=255.0, shave=scale)
+    s = ssim(sr_y, hr_y, data_range=255.0, shave=scale)
+    return {"psnr": float(p), "ssim": float(s)}
+
+
+def psnr_band(value: float) -> str:
+    """The course's rough quality bands for a PSNR in dB (8-bit images)."""
+    if math.isnan(value):
+        raise ValueError("value must be a number, got nan")
+    if value > 35:
+        return "excellent"
+    if value > 33:
+        return "good"
+    if value > 30:
+        return "acceptable"
+    return "low"

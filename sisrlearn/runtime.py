@@ -1,0 +1,61 @@
+"""Where code runs and for how long: device choice, seeding, fast mode and step budgets."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+
+import numpy as np
+import torch
+
+__all__ = ["get_device", "set_seed", "fast_mode", "budget", "autocast"]
+
+
+def get_device() -> torch.device:
+    """The best available device: CUDA, then Apple's MPS, then the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def set_seed(seed: int = 0) -> torch.Generator:
+    """Seed Python, NumPy and PyTorch (all devices); return a CPU generator seeded the same way."""
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def fast_mode() -> bool:
+    """True when the environment variable ``SISRLEARN_FAST`` is set to 1/true/yes (CI and tests)."""
+    return os.environ.get("SISRLEARN_FAST", "0").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def budget(*, gpu: int, cpu: int, fast: int) -> int:
+    """Pick a step (or iteration) count for where this runs.
+
+    Args:
+        gpu: steps when CUDA is available (a lecture on a GPU takes minutes).
+        cpu: steps on a laptop CPU (the notebook still finishes).
+        fast: steps in fast mode (``SISRLEARN_FAST=1``), whatever the device.
+    """
+    for name, value in (("gpu", gpu), ("cpu", cpu), ("fast", fast)):
+        if not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+    if fast_mode():
+        return fast
+    return gpu if torch.cuda.is_available() else cpu
+
+
+def autocast(device: torch.device | str) -> contextlib.AbstractContextManager:
+    """bfloat16 autocast on CUDA; a no-op context everywhere else."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()

@@ -1,0 +1,227 @@
+"""Training loop, model evaluation and weight files (``state_dict`` + sha256)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .runtime import autocast
+
+__all__ = ["History", "fit", "evaluate_model", "save_weights", "load_weights", "sha256_of"]
+
+
+@dataclass
+class History:
+    """What ``fit`` records: the loss at every step and any evaluated metrics."""
+
+    step: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    eval_step: list[int] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"step": self.step, "loss": self.loss, "eval_step": self.eval_step,
+                "metrics": self.metrics, "seconds": self.seconds}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict) -> History:
+        return cls(**data)
+
+
+def _make_optimizer(model: nn.Module, optimizer: str | torch.optim.Optimizer, learning_rate):
+    if isinstance(optimizer, torch.optim.Optimizer):
+        return optimizer
+    params = [p for p in model.parameters() if p.requires_grad]
+    if optimizer == "adam":
+        return torch.optim.Adam(params, lr=learning_rate)
+    if optimizer == "sgd":
+        return torch.optim.SGD(params, lr=learning_rate, momentum=0.9)
+    raise ValueError(f"optimizer must be 'adam', 'sgd' or a torch.optim.Optimizer, got {optimizer!r}")
+
+
+def fit(
+    model: nn.Module,
+    loader: Iterable,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    *,
+    steps: int,
+    learning_rate: float = 1e-3,
+    optimizer: str | torch.optim.Optimizer = "adam",
+    scheduler: Callable[[torch.optim.Optimizer], object] | None = None,
+    grad_clip: float | None = None,
+    eval_fn: Callable[[nn.Module], dict[str, float]] | None = None,
+    eval_every: int = 0,
+    device: torch.device | str | None = None,
+    history: History | None = None,
+    progress: bool = True,
+) -> History:
+    """Train ``model`` for ``steps`` optimisation steps, cycling over ``loader``.
+
+    Args:
+        model: the network; it stays on its device unless ``device`` is given.
+        loader: yields ``(inputs, targets)`` batches (a DataLoader, or a list of batches).
+        loss_fn: ``loss_fn(model(inputs), targets)`` -> scalar tensor.
+        steps: number of optimisation steps (batches), not epochs.
+        learning_rate: for the optimizer built here.
+        optimizer: ``"adam"`` (default), ``"sgd"`` (momentum 0.9) or a ready optimizer.
+        scheduler: ``scheduler(optimizer)`` -> an LR scheduler stepped after every step.
+        grad_clip: clip the global gradient norm to this value.
+        eval_fn: called as ``eval_fn(model)`` every ``eval_every`` steps and at the end;
+            returns named metrics, stored in ``History.metrics``.
+        device: move the model there first (defaults to the model's own device).
+        history: continue an earlier ``History`` (resuming); steps are numbered after it.
+        progress: show a tqdm bar.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+    if device is not None:
+        model.to(device)
+    device = next(model.parameters()).device
+    opt = _make_optimizer(model, optimizer, learning_rate)
+    sched = scheduler(opt) if scheduler is not None else None
+    history = history or History()
+    start_step = history.step[-1] if history.step else 0
+    started = time.perf_counter()
+    batches = _forever(loader)
+    model.train()
+    bar = tqdm(range(steps), disable=not progress, desc="train", leave=False)
+    for i in bar:
+        inputs, targets = next(batches)
+        inputs, targets = inputs.to(device), targets.to(device)
+        with autocast(device):
+            outputs = model(inputs)
+        loss = loss_fn(outputs.float(), targets)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"loss became {loss.item()} at step {start_step + i + 1}; "
+                                     "lower learning_rate or set grad_clip")  # fmt: skip
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        opt.step()
+        if sched is not None:
+            sched.step()
+        history.step.append(start_step + i + 1)
+        history.loss.append(loss.item())
+        bar.set_postfix(loss=f"{history.loss[-1]:.4g}", refresh=False)
+        last = i == steps - 1
+        if eval_fn is not None and ((eval_every and (i + 1) % eval_every == 0) or last):
+            _record_eval(model, eval_fn, history, start_step + i + 1)
+    history.seconds += time.perf_counter() - started
+    model.eval()
+    return history
+
+
+def _forever(loader: Iterable):
+    """Iterate over ``loader`` again and again (a DataLoader reshuffles every pass)."""
+    while True:
+        empty = True
+        for batch in loader:
+            empty = False
+            yield batch
+        if empty:
+            raise ValueError("loader must yield at least one (inputs, targets) batch")
+
+
+def _record_eval(model: nn.Module, eval_fn, history: History, step: int) -> None:
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        results = eval_fn(model)
+    model.train(was_training)
+    history.eval_step.append(step)
+    for name, value in results.items():
+        history.metrics.setdefault(name, []).append(float(value))
+
+
+@torch.no_grad()
+def evaluate_model(
+    model: nn.Module,
+    pairs: Iterable[tuple[torch.Tensor, torch.Tensor]],
+    metric: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+) -> float:
+    """Average ``metric(model(x), y)`` over ``(x, y)`` pairs (each (C, H, W) or a batch)."""
+    model.eval()
+    device = next(model.parameters()).device
+    values = []
+    for x, y in pairs:
+        single = x.dim() == 3
+        out = model((x[None] if single else x).to(device))
+        values.append(float(metric(out[0] if single else out, y.to(device))))
+    if not values:
+        raise ValueError("pairs must hold at least one (input, target) pair")
+    return sum(values) / len(values)
+
+
+def sha256_of(path: str | Path) -> str:
+    """Hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_weights(
+    model: nn.Module, path: str | Path, *, overwrite: bool = False, half: bool = False
+) -> str:
+    """Save ``model.state_dict()`` (tensors only; float16 if ``half``); return the file's sha256.
+
+    Refuses to replace an existing file unless ``overwrite=True``.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it")
+    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
+             for k, v in model.state_dict().items()}  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, path)
+    return sha256_of(path)
+
+
+def load_weights(
+    model: nn.Module, path: str | Path, *, sha256: str | None = None, strict: bool = True
+) -> nn.Module:
+    """Load a ``state_dict`` file into ``model`` (``weights_only=True``: no pickled code runs).
+
+    Args:
+        sha256: if given, the file must have this hash (a corrupt or swapped file is refused).
+        strict: every key must match, as in ``nn.Module.load_state_dict``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"path must be an existing weights file, got {str(path)!r}")
+    if sha256 is not None and (actual := sha256_of(path)) != sha256:
+        raise ValueError(f"weights file {str(path)!r} has sha256 {actual[:16]}..., expected "
+                         f"{sha256[:16]}...: the file is corrupt or not the one expected")  # fmt: skip
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - torch raises several types for bad files
+        raise ValueError(f"{str(path)!r} is not a readable state_dict file: {err}") from err
+    if not isinstance(state, dict):
+        raise ValueError(f"{str(path)!r} holds a {type(state).__name__}, expected a state_dict")
+    own = model.state_dict()
+    state = {k: v.to(own[k].dtype) if k in own else v for k, v in state.items()}
+    try:
+        model.load_state_dict(state, strict=strict)
+    except RuntimeError as err:
+        raise ValueError(f"{str(path)!r} does not fit this {type(model).__name__}: {err}") from err
+    return model
+
+
+def cosine_steps(total: int) -> Callable[[torch.optim.Optimizer], object]:
+    """A scheduler factory for ``fit``: cosine decay of the learning rate to 0 over ``total``."""
+    return lambda opt: torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total) / max(total, 1)))
+    )

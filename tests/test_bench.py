@@ -1,0 +1,79 @@
+import json
+
+import pytest
+import torch
+
+from sisrlearn.bench import (
+    METHODS,
+    apply_method,
+    benchmark,
+    get_method,
+    markdown_table,
+    prepare,
+    register_method,
+    upscale,
+)
+from sisrlearn.images import save_image
+from sisrlearn.resize import imresize
+
+
+@pytest.fixture
+def folder(tmp_path):
+    gen = torch.Generator().manual_seed(0)
+    d = tmp_path / "Tiny"
+    d.mkdir()
+    for i in range(2):
+        save_image(torch.rand(3, 26, 25, generator=gen), d / f"img{i}.png")
+    save_image(torch.rand(1, 24, 24, generator=gen), d / "gray.png")
+    (d / "notes.txt").write_text("skip me")
+    return d
+
+
+def test_benchmark_rows_and_bicubic_by_hand(folder):
+    rows = benchmark([folder], ["bicubic", "nearest"], [2, 3], progress=False)
+    assert len(rows) == 4
+    keys = {"method", "protocol", "dataset", "scale", "psnr", "ssim", "num_images", "seconds"}
+    assert all(set(r) == keys for r in rows)
+    assert rows[0]["dataset"] == "Tiny" and rows[0]["num_images"] == 3
+    bic = {r["scale"]: r["psnr"] for r in rows if r["method"] == "bicubic"}
+    near = {r["scale"]: r["psnr"] for r in rows if r["method"] == "nearest"}
+    assert bic[2] > bic[3] and all(bic[s] != near[s] for s in (2, 3))
+    assert "| bicubic | matlab | Tiny | x2 |" in markdown_table(rows)
+    json.dumps(rows)
+
+
+def test_prepare_matlab_and_rgb():
+    hr = torch.rand(3, 13, 14, dtype=torch.float64)
+    lr, ref = prepare(hr, 3, "matlab")
+    assert ref.shape == (1, 12, 12) and torch.equal(ref * 255, (ref * 255).round())
+    assert torch.allclose(lr, imresize(ref, 1 / 3))
+    lr_rgb, ref_rgb = prepare(hr, 3, "rgb")
+    assert lr_rgb.shape == (3, 4, 4) and torch.equal(lr_rgb * 255, (lr_rgb * 255).round())
+    with pytest.raises(ValueError, match="protocol"):
+        prepare(hr, 2, "lab")
+
+
+def test_y_methods_run_on_colour_input_and_registry_errors():
+    register_method("double_y", lambda lr, s: imresize(lr, s), channels="y", overwrite=True)
+    out = apply_method("double_y", torch.rand(3, 6, 6, dtype=torch.float64), 2)
+    assert out.shape == (3, 12, 12)
+    with pytest.raises(ValueError, match="already registered"):
+        register_method("double_y", lambda lr, s: lr)
+    with pytest.raises(ValueError, match="method must be one of"):
+        get_method("magic")
+    register_method("broken", lambda lr, s: lr, overwrite=True)
+    with pytest.raises(RuntimeError, match="expected"):
+        apply_method("broken", torch.rand(1, 4, 4), 2)
+    del METHODS["double_y"], METHODS["broken"]
+
+
+def test_upscale_clips():
+    out = upscale(torch.rand(1, 5, 5), 2, "lanczos")
+    assert out.shape == (1, 10, 10) and out.min() >= 0 and out.max() <= 1
+
+
+def test_benchmark_errors(tmp_path):
+    with pytest.raises(ValueError, match="no image files"):
+        benchmark([tmp_path], ["bicubic"], [2], progress=False)
+    with pytest.raises(ValueError, match="scale"):
+        benchmark([tmp_path], ["bicubic"], [0], progress=False)

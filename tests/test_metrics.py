@@ -1,0 +1,126 @@
+import numpy as np
+import pytest
+import torch
+from scipy.ndimage import correlate
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from sisrlearn.images import sample
+from sisrlearn.metrics import evaluate, ms_ssim, mse, protocol_y, psnr, psnr_band, ssim
+
+
+def _pairs():
+    gen = torch.Generator().manual_seed(0)
+    hr = torch.rand(1, 40, 50, generator=gen, dtype=torch.float64)
+    sr = (hr + 0.1 * torch.randn(hr.shape, generator=gen, dtype=torch.float64)).clamp(0, 1)
+    real = sample("camera")[:, 100:228, 150:278].double()
+    real_sr = (real + 0.03 * torch.randn(real.shape, generator=gen, dtype=torch.float64)).clamp(
+        0, 1
+    )
+    return [(sr, hr), (real_sr, real)]
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_psnr_and_ssim_equal_skimage(index):
+    sr, hr = _pairs()[index]
+    ref_p = peak_signal_noise_ratio(hr[0].numpy(), sr[0].numpy(), data_range=1.0)
+    ref_s = structural_similarity(
+        hr[0].numpy(), sr[0].numpy(), data_range=1.0, gaussian_weights=True, sigma=1.5,
+        use_sample_covariance=False,
+    )  # fmt: skip
+    assert abs(float(psnr(sr, hr)) - ref_p) < 1e-9
+    assert abs(float(ssim(sr, hr)) - ref_s) < 1e-9
+
+
+def test_psnr_per_image_and_shave():
+    hr = torch.zeros(2, 1, 10, 10)
+    sr = hr.clone()
+    sr[0] += 0.1
+    sr[1] += 0.01
+    per = psnr(sr, hr, reduction="none")
+    assert torch.allclose(per, torch.tensor([20.0, 40.0]), atol=1e-4)
+    assert abs(float(psnr(sr, hr)) - 30.0) < 1e-4
+    sr[:, :, 0, :] = 1.0  # a bad border row is ignored once shaved
+    assert torch.allclose(psnr(sr, hr, shave=1, reduction="none"), per, atol=1e-4)
+    assert abs(float(mse(sr[1:], hr[1:], shave=1)) - 1e-4) < 1e-7
+
+
+def _reference_ms_ssim(x: np.ndarray, y: np.ndarray) -> float:
+    """NumPy/SciPy MS-SSIM (Wang et al. 2003): valid Gaussian windows, 2x2 mean pooling."""
+    weights = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333]
+    g = np.exp(-((np.arange(11) - 5) ** 2) / (2 * 1.5**2))
+    win = np.outer(g, g) / np.outer(g, g).sum()
+    c1, c2 = 0.01**2, 0.03**2
+    value = 1.0
+    for level, w in enumerate(weights):
+
+        def f(a):
+            return correlate(a, win, mode="constant")[5:-5, 5:-5]
+
+        mx, my = f(x), f(y)
+        vx, vy, cxy = f(x * x) - mx**2, f(y * y) - my**2, f(x * y) - mx * my
+        cs = ((2 * cxy + c2) / (vx + vy + c2)).mean()
+        if level < len(weights) - 1:
+            value *= max(cs, 0) ** w
+            h, wd = x.shape[0] // 2 * 2, x.shape[1] // 2 * 2
+            x = x[:h, :wd].reshape(h // 2, 2, wd // 2, 2).mean((1, 3))
+            y = y[:h, :wd].reshape(h // 2, 2, wd // 2, 2).mean((1, 3))
+        else:
+            lum = (2 * mx * my + c1) / (mx**2 + my**2 + c1)
+            value *= max((lum * (2 * cxy + c2) / (vx + vy + c2)).mean(), 0) ** w
+    return value
+
+
+def test_ms_ssim_against_reference_and_identity():
+    real = sample("camera")[:, :200, :180].double()
+    noisy = (real + 0.05 * torch.randn(real.shape, dtype=torch.float64)).clamp(0, 1)
+    ours = float(ms_ssim(noisy, real))
+    ref = _reference_ms_ssim(noisy[0].numpy(), real[0].numpy())
+    assert abs(ours - ref) < 1e-6
+    assert abs(float(ms_ssim(real, real)) - 1.0) < 1e-9
+    with pytest.raises(ValueError, match="at least 161x161"):
+        ms_ssim(noisy[:, :100], real[:, :100])
+
+
+def test_metric_bad_input():
+    a = torch.rand(1, 20, 20)
+    with pytest.raises(ValueError, match="same shape"):
+        psnr(a, torch.rand(1, 20, 21))
+    with pytest.raises(ValueError, match="shave"):
+        psnr(a, a, shave=-1)
+    with pytest.raises(ValueError, match="at least 11x11"):
+        ssim(a[:, :5, :5], a[:, :5, :5])
+    with pytest.raises(TypeError, match="float"):
+        psnr(a.to(torch.uint8), a.to(torch.uint8))
+    with pytest.raises(ValueError, match="reduction"):
+        psnr(a, a, reduction="sum")
+    with pytest.raises(ValueError, match="protocol"):
+        evaluate(a, a, 2, protocol="ycbcr")
+    with pytest.raises(ValueError, match="scale"):
+        evaluate(a, a, 0)
+
+
+def test_protocol_y_rounding():
+    rgb = torch.rand(1, 3, 12, 12, dtype=torch.float64)
+    y_matlab = protocol_y(rgb, "matlab")
+    y_rgb = protocol_y(rgb, "rgb")
+    assert torch.equal(y_matlab, y_matlab.round())
+    assert not torch.equal(y_rgb, y_rgb.round())
+    assert (y_matlab - y_rgb).abs().max() <= 0.5 + 1e-9
+
+
+def test_evaluate_follows_the_protocol_by_hand():
+    gen = torch.Generator().manual_seed(2)
+    hr = torch.rand(1, 1, 24, 24, generator=gen, dtype=torch.float64)
+    hr = torch.round(hr * 255) / 255
+    sr = hr + 0.02 * torch.randn(hr.shape, generator=gen, dtype=torch.float64)
+    result = evaluate(sr, hr, 3)
+    sr_u8 = np.clip(np.round(sr[0, 0].numpy() * 255), 0, 255)[3:-3, 3:-3]
+    hr_u8 = np.round(hr[0, 0].numpy() * 255)[3:-3, 3:-3]
+    assert abs(result["psnr"] - peak_signal_noise_ratio(hr_u8, sr_u8, data_range=255)) < 1e-9
+    ref_ssim = structural_similarity(hr_u8, sr_u8, data_range=255, gaussian_weights=True,
+                                     sigma=1.5, use_sample_covariance=False)  # fmt: skip
+    assert abs(result["ssim"] - ref_ssim) < 1e-9
+
+
+def test_psnr_band():
+    assert [psnr_band(v) for v in (28, 31, 34, 36)] == ["low", "acceptable", "good", "excellent"]

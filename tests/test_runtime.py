@@ -1,0 +1,44 @@
+import pytest
+import torch
+
+from sisrlearn.runtime import autocast, budget, fast_mode, get_device, set_seed
+
+
+def test_get_device_is_usable():
+    device = get_device()
+    assert torch.zeros(1, device=device).device.type == device.type
+
+
+def test_set_seed_makes_torch_reproducible():
+    set_seed(3)
+    a = torch.rand(4)
+    set_seed(3)
+    assert torch.equal(a, torch.rand(4))
+    gen = set_seed(5)
+    assert isinstance(gen, torch.Generator)
+
+
+def test_set_seed_rejects_non_int():
+    with pytest.raises(TypeError, match="seed"):
+        set_seed(1.5)
+
+
+def test_fast_mode_and_budget(monkeypatch):
+    monkeypatch.setenv("SISRLEARN_FAST", "1")
+    assert fast_mode()
+    assert budget(gpu=1000, cpu=100, fast=3) == 3
+    monkeypatch.setenv("SISRLEARN_FAST", "0")
+    assert not fast_mode()
+    expected = 1000 if torch.cuda.is_available() else 100
+    assert budget(gpu=1000, cpu=100, fast=3) == expected
+
+
+def test_budget_rejects_bad_counts():
+    with pytest.raises(ValueError, match="cpu"):
+        budget(gpu=10, cpu=-1, fast=1)
+
+
+def test_autocast_is_a_no_op_on_cpu():
+    with autocast("cpu"):
+        y = torch.ones(2, 2) @ torch.ones(2, 2)
+    assert y.dtype == torch.float32

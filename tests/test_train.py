@@ -1,0 +1,81 @@
+import pytest
+import torch
+from torch import nn
+
+from sisrlearn.train import History, evaluate_model, fit, load_weights, save_weights, sha256_of
+
+
+def _toy_problem():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(16, 1, 8, 8, generator=gen)
+    y = 0.5 * x + 0.1
+    batches = [(x[:8], y[:8]), (x[8:], y[8:])]
+    torch.manual_seed(0)
+    model = nn.Conv2d(1, 1, 3, padding=1)
+    return model, batches
+
+
+def test_fit_lowers_the_loss_and_records_history():
+    model, batches = _toy_problem()
+    loss_fn = nn.MSELoss()
+    before = loss_fn(model(batches[0][0]), batches[0][1]).item()
+    hist = fit(model, batches, loss_fn, steps=60, learning_rate=1e-2, progress=False,
+               eval_fn=lambda m: {"mse": float(loss_fn(m(batches[1][0]), batches[1][1]))},
+               eval_every=20)  # fmt: skip
+    assert hist.step == list(range(1, 61)) and len(hist.loss) == 60
+    assert hist.eval_step == [20, 40, 60]
+    assert hist.loss[-1] < 0.2 * before
+    assert hist.metrics["mse"][-1] < hist.metrics["mse"][0]
+    resumed = fit(model, batches, loss_fn, steps=5, learning_rate=1e-2, history=hist,
+                  progress=False)  # fmt: skip
+    assert resumed.step[-1] == 65
+    assert History.from_dict(resumed.to_dict()).loss == resumed.loss
+
+
+def test_fit_errors():
+    model, batches = _toy_problem()
+    with pytest.raises(ValueError, match="steps"):
+        fit(model, batches, nn.MSELoss(), steps=-1)
+    with pytest.raises(ValueError, match="learning_rate"):
+        fit(model, batches, nn.MSELoss(), steps=1, learning_rate=0)
+    with pytest.raises(ValueError, match="optimizer"):
+        fit(model, batches, nn.MSELoss(), steps=1, optimizer="lbfgs")
+    with pytest.raises(ValueError, match="loader"):
+        fit(model, [], nn.MSELoss(), steps=1, progress=False)
+
+
+def test_evaluate_model():
+    model, batches = _toy_problem()
+    value = evaluate_model(model, [(batches[0][0][0], batches[0][1][0])], nn.functional.l1_loss)
+    assert value > 0
+
+
+def test_weights_round_trip_sha256_and_errors(tmp_path):
+    model, batches = _toy_problem()
+    path = tmp_path / "w.pt"
+    digest = save_weights(model, path)
+    assert digest == sha256_of(path)
+    with pytest.raises(FileExistsError, match="overwrite"):
+        save_weights(model, path)
+    other = nn.Conv2d(1, 1, 3, padding=1)
+    load_weights(other, path, sha256=digest)
+    x = batches[0][0]
+    assert torch.equal(other(x), model(x))
+    with pytest.raises(ValueError, match="sha256"):
+        load_weights(other, path, sha256="0" * 64)
+    with pytest.raises(ValueError, match="does not fit"):
+        load_weights(nn.Conv2d(1, 2, 3), path)
+    with pytest.raises(ValueError, match="existing weights file"):
+        load_weights(other, tmp_path / "missing.pt")
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a torch file")
+    with pytest.raises(ValueError, match="not a readable"):
+        load_weights(other, junk)
+
+
+def test_half_weights_load_into_float_model(tmp_path):
+    model, batches = _toy_problem()
+    save_weights(model, tmp_path / "h.pt", half=True)
+    other = load_weights(nn.Conv2d(1, 1, 3, padding=1), tmp_path / "h.pt")
+    assert other.weight.dtype == torch.float32
+    assert torch.allclose(other.weight, model.weight, atol=1e-3)
