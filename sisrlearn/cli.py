@@ -114,8 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solutions", default="exercises/solutions", metavar="DIR")
     p.add_argument("--out", default="exercises", metavar="DIR")
     p.add_argument("--check", action="store_true", help="only report notebooks out of date")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace existing student notebooks (a student's edits are lost)")  # fmt: skip
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace existing student notebooks (a student's edits are lost)",
+    )
     p.set_defaults(func=_exercises)
 
     p = sub.add_parser("doctor", help="device, versions, fast mode, data and weights")

@@ -19,7 +19,7 @@ __all__ = ["degrade", "gaussian_blur", "add_noise", "jpeg_compress", "random_mas
 
 
 def gaussian_blur(img: torch.Tensor, sigma: float, *, kernel_size: int | None = None):
-    """Blur with an isotropic Gaussian (replicate borders); size defaults to ``2*ceil(3 sigma)+1``."""
+    """Isotropic Gaussian blur (replicate borders); size defaults to ``2 * ceil(3 sigma) + 1``."""
     batch, single = as_batch(img)
     if not sigma > 0:
         raise ValueError(f"sigma must be positive, got {sigma!r}")

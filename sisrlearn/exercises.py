@@ -22,7 +22,9 @@ def _clear_solutions_class():
     try:
         from nbgrader.preprocessors import ClearSolutions
     except ImportError as err:  # pragma: no cover - nbgrader is a dev dependency
-        raise ImportError("generating exercises needs nbgrader: pip install 'sisrlearn[dev]'") from err
+        raise ImportError(
+            "generating exercises needs nbgrader: pip install 'sisrlearn[dev]'"
+        ) from err
 
     class HintedClearSolutions(ClearSolutions):
         """nbgrader's ClearSolutions, with the region's ``# HINT:`` line as the stub's message."""
@@ -76,7 +78,9 @@ def build_all(
     """
     solutions, out = Path(solutions), Path(out)
     if not solutions.is_dir():
-        raise ValueError(f"solutions must be a folder of solution notebooks, got {str(solutions)!r}")
+        raise ValueError(
+            f"solutions must be a folder of solution notebooks, got {str(solutions)!r}"
+        )
     sources = sorted(solutions.glob("*.ipynb"))
     if not sources:
         raise ValueError(f"no solution notebooks (*.ipynb) in {str(solutions)!r}")

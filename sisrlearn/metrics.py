@@ -159,7 +159,7 @@ def ms_ssim(
         else:
             factors.append(torch.relu(ssim_map.flatten(2).mean(-1)))
     stacked = torch.stack(factors, dim=-1)  # (N, C, levels)
-    value = torch.prod(stacked ** w, dim=-1).mean(dim=1)
+    value = torch.prod(stacked**w, dim=-1).mean(dim=1)
     return _reduce(value, reduction)
 
 

@@ -45,7 +45,9 @@ def _make_optimizer(model: nn.Module, optimizer: str | torch.optim.Optimizer, le
         return torch.optim.Adam(params, lr=learning_rate)
     if optimizer == "sgd":
         return torch.optim.SGD(params, lr=learning_rate, momentum=0.9)
-    raise ValueError(f"optimizer must be 'adam', 'sgd' or a torch.optim.Optimizer, got {optimizer!r}")
+    raise ValueError(
+        f"optimizer must be 'adam', 'sgd' or a torch.optim.Optimizer, got {optimizer!r}"
+    )
 
 
 def fit(
@@ -204,7 +206,7 @@ def load_weights(
         raise ValueError(f"path must be an existing weights file, got {str(path)!r}")
     if sha256 is not None and (actual := sha256_of(path)) != sha256:
         raise ValueError(f"weights file {str(path)!r} has sha256 {actual[:16]}..., expected "
-                         f"{sha256[:16]}...: the file is corrupt or not the one expected")  # fmt: skip
+                         f"{sha256[:16]}...: corrupt, or not the file expected")  # fmt: skip
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - torch raises several types for bad files

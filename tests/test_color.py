@@ -12,9 +12,12 @@ def test_ycbcr_matches_matlab_constants():
     red = torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64).view(3, 1, 1)
     white = torch.ones(3, 1, 1, dtype=torch.float64)
     assert torch.allclose(
-        (rgb_to_ycbcr(red) * 255).round().flatten(), torch.tensor([81.0, 90.0, 240.0], dtype=torch.float64)
+        (rgb_to_ycbcr(red) * 255).round().flatten(),
+        torch.tensor([81.0, 90.0, 240.0], dtype=torch.float64),
     )
-    assert torch.allclose(rgb_to_ycbcr(white).flatten() * 255, torch.tensor([235.0, 128, 128], dtype=torch.float64))
+    assert torch.allclose(
+        rgb_to_ycbcr(white).flatten() * 255, torch.tensor([235.0, 128, 128], dtype=torch.float64)
+    )
 
 
 def test_ycbcr_round_trip_batched():

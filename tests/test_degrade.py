@@ -1,7 +1,14 @@
 import pytest
 import torch
 
-from sisrlearn.degrade import add_noise, degrade, gaussian_blur, jpeg_compress, random_mask, text_mask
+from sisrlearn.degrade import (
+    add_noise,
+    degrade,
+    gaussian_blur,
+    jpeg_compress,
+    random_mask,
+    text_mask,
+)
 from sisrlearn.resize import imresize
 
 
