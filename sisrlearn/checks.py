@@ -108,7 +108,7 @@ def check_rgb_to_y(student_fn: Callable, *, strict: bool | None = None) -> bool:
         ("white pixel", (img[:, :, 1:2],), torch.tensor([[[235 / 255]]]),
          "white maps to 235/255: the weights 65.481, 128.553, 24.966 sum to 219"),
         ("four colours", (img,), expected.reshape(1, 1, 4),
-         "use MATLAB's BT.601 weights (65.481 R + 128.553 G + 24.966 B) / 255, keep shape (1, H, W)"),
+         "BT.601: (16 + 65.481 R + 128.553 G + 24.966 B) / 255, shape (1, H, W)"),
     ]  # fmt: skip
     return run_cases("check_rgb_to_y", student_fn, cases, atol=1e-6, strict=strict)
 
