@@ -15,7 +15,7 @@ import torch
 from .images import to_numpy
 from .metrics import psnr, ssim
 
-__all__ = ["show_images", "compare_crops", "plot_history", "show_filters"]
+__all__ = ["image_grid", "show_images", "compare_crops", "plot_history", "show_filters"]
 
 
 def _to_display(img) -> np.ndarray:
@@ -24,6 +24,19 @@ def _to_display(img) -> np.ndarray:
     else:
         arr = np.asarray(img, dtype=np.float32)
     return np.clip(arr, 0.0, 1.0)
+
+
+def image_grid(count: int, *, ncols: int | None = None, size: float = 3.0):
+    """A figure with ``count`` axes (``ncols`` per row, default one row), axes turned off.
+
+    Returns ``(figure, axes)`` with ``axes`` a 2-D array; use ``axes.flat[i]``.
+    """
+    ncols = ncols or count
+    nrows = -(-count // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig, axes
 
 
 def show_images(
@@ -41,11 +54,7 @@ def show_images(
     images = list(images)
     if not images:
         raise ValueError("images must hold at least one image")
-    ncols = ncols or len(images)
-    nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
+    fig, axes = image_grid(len(images), ncols=ncols, size=size)
     for i, img in enumerate(images):
         ax = axes.flat[i]
         ax.imshow(_to_display(img), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
@@ -123,10 +132,7 @@ def show_filters(weight: torch.Tensor, *, ncols: int = 8, size: float = 0.9, tit
     hi = w.flatten(1).max(1).values.view(-1, 1, 1, 1)
     w = (w - lo) / (hi - lo).clamp_min(1e-12)
     n = w.shape[0]
-    nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
+    fig, axes = image_grid(n, ncols=ncols, size=size)
     for i in range(n):
         axes.flat[i].imshow(_to_display(w[i]), cmap="gray", interpolation="nearest")
     if title:

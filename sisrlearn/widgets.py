@@ -9,6 +9,7 @@ import torch
 from IPython.display import display
 
 from .images import to_numpy
+from .plot import image_grid
 
 __all__ = ["before_after", "show_values", "xo_explorer"]
 
@@ -83,11 +84,7 @@ def show_values(
               for a in arrays]  # fmt: skip
     if not arrays or any(a.ndim != 2 for a in arrays):
         raise ValueError("arrays must hold at least one array, each 2-D (H, W)")
-    ncols = ncols or len(arrays)
-    nrows = -(-len(arrays) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
+    fig, axes = image_grid(len(arrays), ncols=ncols, size=size)
     titles = list(titles or []) + [""] * len(arrays)
     for ax, arr, title in zip(axes.flat[: len(arrays)], arrays, titles[: len(arrays)], strict=True):
         ax.imshow(arr, cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest")

@@ -25,3 +25,23 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def assert_checker_contract(checker, solution, bugs, capsys):
+    """A checker accepts the solution, rejects each planted bug with expected/got and a hint
+    (raising CheckFailed in strict mode), and says when the task is not implemented yet."""
+    from sisrlearn.checks import CheckFailed
+
+    def not_done(*args):
+        raise NotImplementedError("write your solution here")
+
+    assert checker(solution, strict=False) is True
+    assert "[ok]" in capsys.readouterr().out
+    for bug in bugs:
+        assert checker(bug, strict=False) is False, bug.__name__
+        out = capsys.readouterr().out
+        assert "expected" in out and "Hint" in out
+        with pytest.raises(CheckFailed):
+            checker(bug, strict=True)
+    assert checker(not_done, strict=False) is False
+    assert "not implemented yet" in capsys.readouterr().out
