@@ -29,6 +29,7 @@ def _bench(args: argparse.Namespace) -> int:
         _, skipped = list_images(folder)
         for path in skipped:
             print(f"note: skipping {path} (not an image file)", file=sys.stderr)
+    _load_methods()
     rows = benchmark(args.data, args.methods, args.scales, protocol=args.protocol,
                      progress=not args.quiet)  # fmt: skip
     print(markdown_table(rows))
@@ -47,12 +48,64 @@ def _upscale(args: argparse.Namespace) -> int:
         raise UsageError(f"{out} exists; pass --overwrite to replace it")
     if out.suffix.lower() not in IMAGE_SUFFIXES:
         raise UsageError(f"OUT must end in an image suffix {sorted(IMAGE_SUFFIXES)}, got {out}")
+    _load_methods()
     get_method(args.method)  # unknown methods fail before any work
     img = load_image(args.input)
-    save_image(upscale(img, args.scale, args.method), out, overwrite=args.overwrite)
+    sr = upscale(img, args.scale, args.method, tile=args.tile, overlap=args.overlap)
+    save_image(sr, out, overwrite=args.overwrite)
     h, w = img.shape[-2:]
     print(f"{args.input} ({w}x{h}) -> {out} ({w * args.scale}x{h * args.scale}, {args.method})")
     return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .zoo import command_line, train_recipe
+
+    kwargs = {}
+    for item in args.model_arg or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--model-arg expects KEY=VALUE, got {item!r}")
+        try:
+            kwargs[key] = json.loads(value)
+        except json.JSONDecodeError:
+            kwargs[key] = value
+    for name in ("data", "val"):
+        folder = getattr(args, name)
+        if folder is not None and not Path(folder).is_dir():
+            raise UsageError(f"--{name} must be a folder of images, got {folder}")
+    try:
+        train_recipe(
+            args.model,
+            args.scale,
+            args.data,
+            steps=args.steps,
+            out=args.out,
+            val=args.val,
+            eval_every=args.eval_every,
+            checkpoint_every=args.checkpoint_every,
+            optimizer=args.optimizer,
+            learning_rate=args.lr,
+            batch_size=args.batch_size,
+            model_kwargs=kwargs,
+            augment=not args.no_augment,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            half=args.half,
+            seed=args.seed,
+            progress=not args.quiet,
+            command=command_line(args.argv),
+        )
+    except KeyboardInterrupt:
+        return 130
+    if args.out:
+        print(f"wrote {args.out} and {Path(args.out).with_suffix('.json')}")
+    return 0
+
+
+def _load_methods() -> None:
+    """Import the modules that register methods (the zoo's shipped models, ScSR)."""
+    from . import zoo  # noqa: F401
 
 
 def _exercises(args: argparse.Namespace) -> int:
@@ -106,9 +159,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="IN")
     p.add_argument("output", metavar="OUT")
     p.add_argument("--scale", type=_positive_int, required=True)
-    p.add_argument("--method", default="bicubic")
+    p.add_argument(
+        "--method",
+        default="bicubic",
+        help="bicubic, nearest, bilinear, lanczos or a shipped model (srcnn_x3)",
+    )
+    p.add_argument(
+        "--tile",
+        type=_positive_int,
+        metavar="N",
+        help="process N x N LR tiles (large images in bounded memory)",
+    )
+    p.add_argument(
+        "--overlap",
+        type=int,
+        default=16,
+        metavar="N",
+        help="LR pixels of context around each tile (default 16)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     p.set_defaults(func=_upscale)
+
+    p = sub.add_parser("train", help="train a model with its recipe (resumable)")
+    p.add_argument("model", metavar="MODEL", help="a registered model, e.g. srcnn")
+    p.add_argument("--scale", type=_positive_int, required=True)
+    p.add_argument("--data", metavar="DIR", help="HR training images (default: bundled ones)")
+    p.add_argument("--steps", type=_positive_int, help="total steps (default: the recipe's)")
+    p.add_argument("--out", metavar="FILE.pt", help="state_dict; FILE.json gets the record")
+    p.add_argument("--val", metavar="DIR", help="HR images scored every --eval-every steps")
+    p.add_argument("--eval-every", type=_positive_int, default=1000, metavar="N")
+    p.add_argument("--checkpoint-every", type=_positive_int, default=1000, metavar="N")
+    p.add_argument("--optimizer", choices=["adam", "sgd"], help="default: the recipe's")
+    p.add_argument("--lr", type=float, help="learning rate (default: the recipe's)")
+    p.add_argument("--batch-size", type=_positive_int)
+    p.add_argument(
+        "--model-arg",
+        action="append",
+        metavar="KEY=VALUE",
+        help="constructor argument, e.g. f2=1 (repeatable)",
+    )
+    p.add_argument("--no-augment", action="store_true", help="no flips/rotations")
+    p.add_argument("--half", action="store_true", help="store float16 weights")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from FILE.ckpt")
+    p.add_argument("--overwrite", action="store_true", help="replace FILE.pt/FILE.json")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_train)
 
     p = sub.add_parser("exercises", help="generate student notebooks from solution notebooks")
     p.add_argument("--solutions", default="exercises/solutions", metavar="DIR")
@@ -128,7 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     try:
         return args.func(args)
     except (UsageError, ValueError, TypeError, FileExistsError, FileNotFoundError) as err:

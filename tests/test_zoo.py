@@ -1,0 +1,178 @@
+import json
+
+import pytest
+import torch
+
+from sisrlearn import bench, zoo
+from sisrlearn.cli import main
+from sisrlearn.images import save_image
+from sisrlearn.models.srcnn import SRCNN
+
+TINY = {"n1": 4, "n2": 2}
+
+
+@pytest.fixture()
+def images(tmp_path):
+    folder = tmp_path / "hr"
+    gen = torch.Generator().manual_seed(0)
+    for i in range(2):
+        img = torch.rand(3, 48, 48, generator=gen)
+        img = torch.nn.functional.avg_pool2d(img[None], 3, 1, 1)[0]  # some structure
+        save_image(img, folder / f"img{i}.png")
+    return folder
+
+
+def _train(images, out, steps, **kw):
+    options = dict(
+        steps=steps,
+        out=out,
+        batch_size=4,
+        model_kwargs=TINY,
+        augment=False,
+        progress=False,
+        eval_every=2,
+        checkpoint_every=2,
+    )
+    options.update(kw)
+    return zoo.train_recipe("srcnn", 2, images, **options)
+
+
+def test_train_writes_a_zoo_record_that_loads(images, tmp_path, monkeypatch):
+    out = tmp_path / "w" / "srcnn_x2.pt"
+    model, history = _train(images, out, 3, val=images, command="sisrlearn train srcnn ...")
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert record["command"] == "sisrlearn train srcnn ..."
+    assert record["steps"] == 3 and record["scale"] == 2 and record["kwargs"] == TINY
+    assert len(record["history"]["loss"]) == 3 and "psnr_x2" in record["history"]["metrics"]
+    assert not out.with_suffix(".ckpt").exists()  # removed once the run finished
+    monkeypatch.setattr(zoo, "WEIGHTS_DIR", out.parent)
+    assert zoo.verify_all() == {"srcnn_x2": True}
+    loaded = zoo.load_pretrained("srcnn_x2")
+    assert isinstance(loaded, SRCNN) and loaded.padding == "same"  # inference form
+    assert torch.equal(loaded.conv1.weight, model.conv1.weight.detach())
+    # shipped names are bench methods
+    method = bench.get_method("srcnn_x2")
+    assert method.channels == "y"
+    rows = bench.benchmark([images], ["srcnn_x2"], [2], progress=False)
+    assert rows[0]["method"] == "srcnn_x2" and rows[0]["num_images"] == 2
+    with pytest.raises(ValueError, match="trained for scale"):
+        bench.apply_method(method, torch.rand(1, 8, 8), 3)
+    bench.METHODS.pop("srcnn_x2")
+
+
+def test_sha256_mismatch_and_unknown_names(images, tmp_path, monkeypatch):
+    out = tmp_path / "srcnn_x2.pt"
+    _train(images, out, 1)
+    monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path)
+    out.write_bytes(out.read_bytes() + b"tampered")
+    assert zoo.verify_all() == {"srcnn_x2": False}
+    with pytest.raises(ValueError, match="sha256"):
+        zoo.load_pretrained("srcnn_x2")
+    with pytest.raises(ValueError, match="shipped model"):
+        zoo.load_pretrained("srcnn_x9")
+    out.unlink()
+    with pytest.raises(ValueError, match="missing"):
+        zoo.load_pretrained("srcnn_x2")
+    with pytest.raises(ValueError, match="zoo name"):
+        zoo.parse_name("nonet_x2")
+    assert zoo.parse_name("srcnn_x3") == ("srcnn", 3)
+
+
+def test_stop_and_resume_equals_one_run(images, tmp_path, monkeypatch):
+    straight, _ = _train(images, tmp_path / "a.pt", 4)
+    real_loss, calls = zoo._loss, {"n": 0}
+
+    def interrupting(name):
+        fn = real_loss(name)
+
+        def loss(out, target):
+            calls["n"] += 1
+            if calls["n"] == 3:  # Ctrl-C during step 3: the step-2 checkpoint stays
+                raise KeyboardInterrupt
+            return fn(out, target)
+
+        return loss
+
+    monkeypatch.setattr(zoo, "_loss", interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        _train(images, tmp_path / "b.pt", 4)
+    monkeypatch.setattr(zoo, "_loss", real_loss)
+    assert (tmp_path / "b.ckpt").exists() and not (tmp_path / "b.pt").exists()
+    resumed, history = _train(images, tmp_path / "b.pt", 4, resume=True)
+    assert history.step == [1, 2, 3, 4]
+    for p, q in zip(straight.parameters(), resumed.parameters(), strict=True):
+        torch.testing.assert_close(p, q, atol=1e-6, rtol=1e-5)
+
+
+def test_train_refuses_to_overwrite_and_bad_arguments(images, tmp_path):
+    out = tmp_path / "w.pt"
+    _train(images, out, 1)
+    with pytest.raises(FileExistsError, match="overwrite"):
+        _train(images, out, 1)
+    _train(images, out, 1, overwrite=True)
+    with pytest.raises(ValueError, match="checkpoint"):
+        _train(images, tmp_path / "none.pt", 2, resume=True)
+    with pytest.raises(ValueError, match=r"\.pt"):
+        _train(images, tmp_path / "w.pth", 1)
+    with pytest.raises(ValueError, match="model must be one of"):
+        zoo.train_recipe("nonet", 2, images)
+    with pytest.raises(ValueError, match="steps"):
+        _train(images, None, 0)
+
+
+def test_cli_train(images, tmp_path, capsys):
+    out = tmp_path / "cli.pt"
+    args = [
+        "train",
+        "srcnn",
+        "--scale",
+        "2",
+        "--data",
+        str(images),
+        "--steps",
+        "2",
+        "--batch-size",
+        "4",
+        "--model-arg",
+        "n1=4",
+        "--model-arg",
+        "n2=2",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    assert main(args) == 0
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert record["command"] == "sisrlearn " + " ".join(args)
+    assert main(args) == 2
+    assert "exists" in capsys.readouterr().err
+    assert main([*args[:6], "--data", str(tmp_path / "nope"), "--out", str(out)]) == 2
+    assert "--data" in capsys.readouterr().err
+    assert main([*args, "--model-arg", "oops"]) == 2
+
+
+def test_tiled_upscale_equals_untiled(tmp_path):
+    torch.manual_seed(0)
+    model = SRCNN(n1=8, n2=4).eval()
+    for p in model.parameters():
+        torch.nn.init.normal_(p, std=0.1)
+    bench.register_method(
+        "tiny_srcnn", zoo.model_method(model, upsampled=True), channels="y", overwrite=True
+    )
+    img = torch.rand(3, 37, 45)
+    whole = bench.upscale(img, 3, "tiny_srcnn")
+    tiled = bench.upscale(img, 3, "tiny_srcnn", tile=16, overlap=8)
+    assert tiled.shape == whole.shape == (3, 111, 135)
+    assert (tiled - whole).abs().max() < 1e-4
+    with pytest.raises(ValueError, match="tile"):
+        bench.upscale(img, 3, "bicubic", tile=2)
+    with pytest.raises(ValueError, match="overlap"):
+        bench.upscale(img, 3, "bicubic", tile=16, overlap=-1)
+    bench.METHODS.pop("tiny_srcnn")
+
+
+def test_train_or_load_trains_without_shipped_weights(tmp_path, monkeypatch):
+    monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path)  # nothing shipped there
+    save_image(torch.rand(1, 200, 200), tmp_path / "hr" / "big.png")  # 144 sub-images
+    model = zoo.train_or_load("srcnn_x2", steps=1, data=tmp_path / "hr", progress=False)
+    assert not model.training and isinstance(model, SRCNN)
