@@ -59,7 +59,7 @@ def _upscale(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .zoo import command_line, train_recipe
+    from .trainer import command_line, train_recipe
 
     kwargs = {}
     for item in args.model_arg or []:
@@ -97,6 +97,9 @@ def _train(args: argparse.Namespace) -> int:
             command=command_line(args.argv),
         )
     except KeyboardInterrupt:
+        if args.out:
+            ckpt = Path(args.out).with_suffix(".ckpt")
+            print(f"\ninterrupted: checkpoint {ckpt}; continue with --resume", file=sys.stderr)
         return 130
     if args.out:
         print(f"wrote {args.out} and {Path(args.out).with_suffix('.json')}")
@@ -106,6 +109,26 @@ def _train(args: argparse.Namespace) -> int:
 def _load_methods() -> None:
     """Import the modules that register methods (the zoo's shipped models, ScSR)."""
     from . import zoo  # noqa: F401
+
+
+def _colorize(args: argparse.Namespace) -> int:
+    from .colorize import colorize_image, load_colornet
+    from .images import IMAGE_SUFFIXES, load_image, save_image
+
+    out = Path(args.output)
+    if out.exists() and not args.overwrite:
+        raise UsageError(f"{out} exists; pass --overwrite to replace it")
+    if out.suffix.lower() not in IMAGE_SUFFIXES:
+        raise UsageError(f"OUT must end in an image suffix {sorted(IMAGE_SUFFIXES)}, got {out}")
+    if not args.temperature > 0:
+        raise UsageError(f"--temperature must be positive, got {args.temperature}")
+    model = load_colornet(args.model)  # unknown models fail before the image is read
+    img = load_image(args.input)
+    rgb = colorize_image(model, img, temperature=args.temperature)
+    save_image(rgb, out, overwrite=args.overwrite)
+    kind = "gray" if img.shape[0] == 1 else "colour, turned to L first"
+    print(f"{args.input} ({kind}) -> {out} ({args.model})")
+    return 0
 
 
 def _exercises(args: argparse.Namespace) -> int:
@@ -205,6 +228,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace FILE.pt/FILE.json")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_train)
+
+    p = sub.add_parser("colorize", help="colorize one image file (colour input: L only)")
+    p.add_argument("input", metavar="IN")
+    p.add_argument("output", metavar="OUT")
+    p.add_argument(
+        "--model",
+        default="colornet",
+        metavar="NAME",
+        help="a shipped colorization model (colornet, colornet_reg) or a FILE.pt with its .json",
+    )
+    p.add_argument("--temperature", type=float, default=0.38, help="annealed mean T (0.38)")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    p.set_defaults(func=_colorize)
 
     p = sub.add_parser("exercises", help="generate student notebooks from solution notebooks")
     p.add_argument("--solutions", default="exercises/solutions", metavar="DIR")

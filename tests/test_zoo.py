@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 
-from sisrlearn import bench, zoo
+from sisrlearn import bench, trainer, zoo
 from sisrlearn.cli import main
 from sisrlearn.images import save_image
 from sisrlearn.models.srcnn import SRCNN
@@ -80,7 +80,7 @@ def test_sha256_mismatch_and_unknown_names(images, tmp_path, monkeypatch):
 
 def test_stop_and_resume_equals_one_run(images, tmp_path, monkeypatch):
     straight, _ = _train(images, tmp_path / "a.pt", 4)
-    real_loss, calls = zoo._loss, {"n": 0}
+    real_loss, calls = trainer._loss, {"n": 0}
 
     def interrupting(name):
         fn = real_loss(name)
@@ -93,10 +93,10 @@ def test_stop_and_resume_equals_one_run(images, tmp_path, monkeypatch):
 
         return loss
 
-    monkeypatch.setattr(zoo, "_loss", interrupting)
+    monkeypatch.setattr(trainer, "_loss", interrupting)
     with pytest.raises(KeyboardInterrupt):
         _train(images, tmp_path / "b.pt", 4)
-    monkeypatch.setattr(zoo, "_loss", real_loss)
+    monkeypatch.setattr(trainer, "_loss", real_loss)
     assert (tmp_path / "b.ckpt").exists() and not (tmp_path / "b.pt").exists()
     resumed, history = _train(images, tmp_path / "b.pt", 4, resume=True)
     assert history.step == [1, 2, 3, 4]

@@ -1,0 +1,385 @@
+"""``sisrlearn train``: a model's registered recipe, run resumably, with a JSON record.
+
+``train_recipe`` builds the training pairs (``PatchDataset``) the recipe asks for, trains with
+``train.fit`` (Adam or SGD, cosine decay), scores a validation folder with the same code as
+``sisrlearn bench``, checkpoints every N steps (Ctrl-C keeps a checkpoint; ``resume=True``
+continues on exactly the batches an uninterrupted run would have seen) and writes
+``OUT.pt`` (state_dict) + ``OUT.json`` (the zoo record: model, arguments, sha256, command,
+steps, time, device, thinned history). Under ``torchrun`` it runs DistributedDataParallel.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shlex
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import ConcatDataset, DataLoader, Dataset, DistributedSampler
+
+from . import bench
+from ._validate import check_scale
+from .images import load_folder, sample_set
+from .models import MODELS, Recipe, build_model
+from .patches import PatchDataset
+from .resize import imresize
+from .runtime import get_device, set_seed
+from .train import History, fit, save_weights
+
+__all__ = ["train_recipe", "recipe_dataset", "model_method", "command_line"]
+
+
+def model_method(model: nn.Module, *, upsampled: bool):
+    """``fn(lr, scale)`` for ``bench``: bicubic-upscale first for pre-upsampling models."""
+    model.eval()
+
+    def fn(lr: torch.Tensor, scale: int) -> torch.Tensor:
+        param = next(model.parameters())
+        x = imresize(lr, scale) if upsampled else lr
+        with torch.no_grad():
+            out = model(x.to(param.device, torch.float32))
+        return out.to(lr.dtype).cpu()
+
+    return fn
+
+
+def recipe_dataset(
+    recipe: Recipe,
+    images: str | Path | dict | None,
+    scales: Sequence[int],
+    *,
+    label_crop: int = 0,
+    augment: bool = True,
+    generator: torch.Generator | None = None,
+) -> Dataset:
+    """The training pairs a recipe asks for, on every scale in ``scales`` (concatenated).
+
+    ``images``: a folder, a mapping of (C, H, W) tensors, or None for the bundled images.
+    """
+    if images is None:
+        images = sample_set("train")
+    elif isinstance(images, (str, Path)):
+        images = load_folder(images)
+    parts = [
+        PatchDataset(images, s, patch_size=recipe.patch_size, stride=recipe.stride,
+                     label_crop=label_crop, channels=recipe.channels,
+                     upsampled=recipe.upsampled, augment=augment, generator=generator)
+        for s in scales
+    ]  # fmt: skip
+    return ConcatDataset(parts) if len(parts) > 1 else parts[0]
+
+
+def train_recipe(
+    model_name: str,
+    scale: int,
+    data: str | Path | None = None,
+    *,
+    steps: int | None = None,
+    out: str | Path | None = None,
+    val: str | Path | None = None,
+    eval_every: int = 1000,
+    checkpoint_every: int = 1000,
+    optimizer: str | None = None,
+    learning_rate: float | None = None,
+    batch_size: int | None = None,
+    model_kwargs: dict | None = None,
+    augment: bool = True,
+    resume: bool = False,
+    overwrite: bool = False,
+    half: bool = False,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+    command: str | None = None,
+) -> tuple[nn.Module, History]:
+    """Train ``model_name`` with its registered :class:`~sisrlearn.models.Recipe`.
+
+    Args:
+        scale: SR factor (ignored by multi-scale recipes, which train on ``recipe.scales``).
+        data: folder of HR training images (default: the bundled training images).
+        steps: total optimisation steps (default: the recipe's).
+        out: the ``state_dict`` file (``.pt``); beside it ``.json`` (the zoo record) and,
+            while training, ``.ckpt`` (resumable checkpoint).
+        val: folder of HR images scored (matlab protocol PSNR) every ``eval_every`` steps.
+        optimizer, learning_rate, batch_size: override the recipe.
+        model_kwargs: constructor arguments (e.g. ``f2=1`` for SRCNN 9-1-5).
+        resume: continue from ``out``'s checkpoint up to ``steps`` in all.
+        overwrite: replace an existing ``out``.
+        half: store the weights in float16.
+        command: the command line stored in the record.
+
+    Under ``torchrun`` (``WORLD_SIZE`` > 1) the model is wrapped in DistributedDataParallel
+    (NCCL on GPUs, gloo on CPUs), each process takes ``batch_size / world_size`` pairs of the
+    global batch, and only rank 0 writes files.
+    """
+    recipe, scales, steps = _resolve(model_name, scale, steps)
+    out, ckpt = _check_paths(out, resume=resume, overwrite=overwrite)
+    batch_size = batch_size or recipe.batch_size
+    world, rank = _distributed_setup()
+    if batch_size % world:
+        raise ValueError(f"batch_size={batch_size} must divide by the {world} processes")
+    generator = set_seed(seed)
+    device = torch.device(device) if device is not None else _device_for(rank)
+    kwargs = _build_kwargs(model_name, dict(model_kwargs or {}), scales)
+    model = build_model(model_name, **kwargs, **recipe.train_kwargs).to(device)
+    crop = model.border if recipe.train_kwargs.get("padding") == "valid" else 0
+    dataset = recipe_dataset(recipe, data, scales, label_crop=crop, augment=augment,
+                             generator=generator)  # fmt: skip
+    net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    learning_rate = learning_rate or recipe.learning_rate
+    opt = _optimizer(model, net, optimizer or recipe.optimizer, learning_rate)
+    history = _restore(ckpt, model, opt, device) if resume else History()
+    done = history.step[-1] if history.step else 0
+    if done >= steps:
+        raise ValueError(f"the checkpoint already has {done} steps; ask for more than that")
+    sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True,
+                                 seed=seed, drop_last=True)  # fmt: skip
+    loader = _EpochLoader(DataLoader(dataset, batch_size=batch_size // world, sampler=sampler,
+                                     drop_last=True), sampler, done)  # fmt: skip
+    writer = rank == 0 and out is not None
+    clock = _Clock(history)
+    scorer = _scorer(model_name, kwargs, load_folder(val), scales, device) if val else None
+
+    def on_eval(_net: nn.Module) -> dict[str, float]:
+        step = history.step[-1]
+        metrics = {}
+        if scorer is not None and rank == 0 and (step == steps or step % eval_every == 0):
+            metrics = scorer(model)
+        if writer and (step == steps or step % checkpoint_every == 0):
+            _save_checkpoint(ckpt, model, opt, clock.stamp(), metrics)
+        return metrics
+
+    try:
+        fit(net, loader, _loss(recipe.loss), steps=steps - done, optimizer=opt,
+            learning_rate=learning_rate, scheduler=_cosine_from(done, steps),
+            grad_clip=recipe.grad_clip, eval_fn=on_eval,
+            eval_every=math.gcd(eval_every, checkpoint_every), history=history,
+            progress=progress and rank == 0)  # fmt: skip
+    except KeyboardInterrupt:
+        if writer:
+            _save_checkpoint(ckpt, model, opt, clock.stamp())
+        raise
+    clock.stamp()
+    model.eval()
+    if writer:
+        _write_record(model, out, model_name, kwargs, scales, recipe, history, half=half,
+                      device=device, world=world, command=command)  # fmt: skip
+        ckpt.unlink(missing_ok=True)
+    return model, history
+
+
+def _resolve(model_name: str, scale: int, steps: int | None):
+    if model_name not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(sorted(MODELS))}, got {model_name!r}")
+    recipe = MODELS[model_name].recipe
+    scales = tuple(recipe.scales) or (check_scale(scale),)
+    steps = recipe.steps if steps is None else steps
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    return recipe, scales, steps
+
+
+def _check_paths(out, *, resume: bool, overwrite: bool) -> tuple[Path | None, Path | None]:
+    if out is None:
+        if resume:
+            raise ValueError("resume needs out= (the checkpoint lives beside it)")
+        return None, None
+    out = Path(out)
+    if out.suffix != ".pt":
+        raise ValueError(f"out must end in .pt, got {str(out)!r}")
+    ckpt = out.with_suffix(".ckpt")
+    if resume and not ckpt.is_file():
+        raise ValueError(f"resume needs a checkpoint {ckpt} (written while training with out=)")
+    if not resume and not overwrite:
+        for path in (out, out.with_suffix(".json")):
+            if path.exists():
+                raise FileExistsError(
+                    f"{path} exists; pass overwrite=True (--overwrite) to replace it "
+                    "or resume=True (--resume) to continue"
+                )
+    return out, ckpt
+
+
+def _build_kwargs(model_name: str, kwargs: dict, scales: Sequence[int]) -> dict:
+    """Constructor arguments: post-upsampling single-scale models are built for their scale."""
+    recipe = MODELS[model_name].recipe
+    if not recipe.upsampled and not recipe.scales:
+        kwargs.setdefault("scale", scales[0])
+    return kwargs
+
+
+def _loss(name: str) -> nn.Module:
+    if name == "mse":
+        return nn.MSELoss()
+    if name == "l1":
+        return nn.L1Loss()
+    raise ValueError(f"loss must be 'mse' or 'l1', got {name!r}")
+
+
+def _scorer(model_name: str, kwargs: dict, images: dict, scales: Sequence[int], device):
+    """Mean PSNR (matlab protocol) of the *inference* form of the model (e.g. SRCNN with
+    "same" padding), computed by the same code as ``sisrlearn bench``."""
+    recipe = MODELS[model_name].recipe
+    channels = "y" if recipe.channels == "y" else "rgb"
+
+    def score(model: nn.Module) -> dict[str, float]:
+        infer = build_model(model_name, **kwargs).to(device)
+        infer.load_state_dict(_unwrap(model).state_dict())
+        method = bench.Method("training", model_method(infer, upsampled=recipe.upsampled),
+                              channels)  # fmt: skip
+        return {f"psnr_x{s}": bench._score(method, "val", list(images.values()), s, "matlab")
+                ["psnr"] for s in scales}  # fmt: skip
+
+    return score
+
+
+class _Clock:
+    """Training seconds, carried over a resume: ``stamp()`` updates ``history.seconds``."""
+
+    def __init__(self, history: History) -> None:
+        self.history, self.before, self.started = history, history.seconds, time.perf_counter()
+
+    def stamp(self) -> History:
+        self.history.seconds = self.before + time.perf_counter() - self.started
+        return self.history
+
+
+class _EpochLoader:
+    """A DataLoader that tells its DistributedSampler the epoch (a new shuffle every pass).
+
+    ``done_steps`` skips the batches a resumed run has already trained on, so stopping and
+    resuming sees the same batches as one uninterrupted run.
+    """
+
+    def __init__(self, loader: DataLoader, sampler, done_steps: int = 0) -> None:
+        if len(loader) == 0:
+            raise ValueError(
+                f"the training set has {len(loader.dataset)} pairs, fewer than one batch "
+                f"of {loader.batch_size}: lower batch_size or add images"
+            )
+        self.loader, self.sampler = loader, sampler
+        self.epoch, self.skip = divmod(done_steps, len(loader))
+
+    def __iter__(self):
+        self.sampler.set_epoch(self.epoch)
+        self.epoch += 1
+        batches = iter(self.loader)
+        for _ in range(self.skip):
+            next(batches)
+        self.skip = 0
+        return batches
+
+
+def _optimizer(model: nn.Module, net: nn.Module, name: str, learning_rate: float):
+    """Adam or SGD (momentum 0.9); a model's own ``param_groups`` (per-layer rates) if any."""
+    groups = (model.param_groups(learning_rate) if hasattr(model, "param_groups")
+              else net.parameters())  # fmt: skip
+    if name == "adam":
+        return torch.optim.Adam(groups, lr=learning_rate)
+    if name == "sgd":
+        return torch.optim.SGD(groups, lr=learning_rate, momentum=0.9)
+    raise ValueError(f"optimizer must be 'adam' or 'sgd', got {name!r}")
+
+
+def _cosine_from(done: int, total: int):
+    """Cosine decay to 1% of the learning rate over ``total`` steps, starting at ``done``."""
+
+    def factor(step: int) -> float:
+        t = min(done + step, total) / total
+        return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * t))
+
+    return lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    return model.module if hasattr(model, "module") else model
+
+
+def _restore(ckpt: Path, model: nn.Module, opt, device) -> History:
+    state = torch.load(ckpt, map_location=device, weights_only=True)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    return History.from_dict(json.loads(state["history"]))
+
+
+def _save_checkpoint(path: Path, model: nn.Module, opt, history: History, metrics=None) -> None:
+    """Model, optimiser and history (with ``metrics`` of this step, which ``fit`` records
+    only after the evaluation returns) in one file, replaced atomically."""
+    history = History.from_dict(json.loads(json.dumps(history.to_dict())))
+    if metrics:
+        history.eval_step.append(history.step[-1])
+        for name, value in metrics.items():
+            history.metrics.setdefault(name, []).append(float(value))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".ckpt.tmp")
+    torch.save({"model": _unwrap(model).state_dict(), "optimizer": opt.state_dict(),
+                "history": json.dumps(history.to_dict())}, tmp)  # fmt: skip
+    os.replace(tmp, path)
+
+
+def _thin(history: History, points: int = 500) -> dict:
+    """The history with the loss averaged into at most ``points`` bins (a small JSON)."""
+    data = history.to_dict()
+    n = len(history.loss)
+    if n > points:
+        size = math.ceil(n / points)
+        data["step"] = [history.step[min(i + size, n) - 1] for i in range(0, n, size)]
+        data["loss"] = [sum(history.loss[i : i + size]) / len(history.loss[i : i + size])
+                        for i in range(0, n, size)]  # fmt: skip
+    return data
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    return str(device)
+
+
+def _write_record(model, out: Path, model_name, kwargs, scales, recipe, history, *, half,
+                  device, world, command) -> None:  # fmt: skip
+    sha = save_weights(model, out, overwrite=True, half=half)
+    record = {
+        "model": model_name, "kwargs": kwargs,
+        "scale": scales[0] if len(scales) == 1 else None, "scales": list(scales),
+        "weights": out.name, "sha256": sha, "dtype": "float16" if half else "float32",
+        "command": command or "(called from Python: sisrlearn.trainer.train_recipe)",
+        "steps": history.step[-1] if history.step else 0,
+        "seconds": round(history.seconds, 1), "device": _device_name(device),
+        "processes": world, "torch": torch.__version__, "recipe": vars(recipe),
+        "history": _thin(history),
+    }  # fmt: skip
+    out.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+
+
+def _distributed_setup() -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 1, 0
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return world, dist.get_rank()
+
+
+def _device_for(rank: int) -> torch.device:
+    device = get_device()
+    if device.type == "cuda" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        local = int(os.environ.get("LOCAL_RANK", rank))
+        torch.cuda.set_device(local)
+        return torch.device("cuda", local)
+    return device
+
+
+def command_line(argv: Sequence[str]) -> str:
+    """The ``sisrlearn`` command line ``argv`` as a shell line (for the JSON record)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    prefix = f"torchrun --nproc_per_node={world} -m sisrlearn" if world > 1 else "sisrlearn"
+    return f"{prefix} {shlex.join(argv)}"
