@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,8 +59,14 @@ def _upscale(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM (a scheduler stopping the job) checkpoints like Ctrl-C
+
+
 def _train(args: argparse.Namespace) -> int:
     from .trainer import command_line, train_recipe
+
+    signal.signal(signal.SIGTERM, _interrupt)
 
     kwargs = {}
     for item in args.model_arg or []:
@@ -97,9 +104,11 @@ def _train(args: argparse.Namespace) -> int:
             command=command_line(args.argv),
         )
     except KeyboardInterrupt:
-        if args.out:
-            ckpt = Path(args.out).with_suffix(".ckpt")
+        ckpt = Path(args.out).with_suffix(".ckpt") if args.out else None
+        if ckpt is not None and ckpt.is_file():
             print(f"\ninterrupted: checkpoint {ckpt}; continue with --resume", file=sys.stderr)
+        else:
+            print("\ninterrupted before the first step: nothing saved", file=sys.stderr)
         return 130
     if args.out:
         print(f"wrote {args.out} and {Path(args.out).with_suffix('.json')}")
