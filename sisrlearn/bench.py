@@ -22,7 +22,7 @@ from .resize import imresize, upsample
 
 __all__ = [
     "Method", "METHODS", "register_method", "get_method", "apply_method", "prepare",
-    "benchmark", "markdown_table", "upscale",
+    "benchmark", "markdown_table", "upscale", "PUBLISHED", "published", "write_markdown",
 ]  # fmt: skip
 
 
@@ -213,15 +213,68 @@ def _score(method: Method, dataset: str, images: Iterable, scale: int, protocol:
     }  # fmt: skip
 
 
+# Published PSNR (dB, Y channel, MATLAB protocol) as (dataset, scale) -> value, by method
+# family. Sources: the papers' own tables (SRCNN TPAMI 2016 and the ECCV 2014 T91 figures,
+# FSRCNN ECCV 2016, ESPCN CVPR 2016 (91 images), VDSR CVPR 2016 Table 3, DRCN CVPR 2016,
+# Yang et al. TIP 2010 (ScSR), SRGAN CVPR 2017, Deep Image Prior CVPR 2018).
+PUBLISHED: dict[str, dict[tuple[str, int], float]] = {
+    "bicubic": {("Set5", 2): 33.66, ("Set5", 3): 30.39, ("Set5", 4): 28.42,
+                ("Set14", 2): 30.24, ("Set14", 3): 27.55, ("Set14", 4): 26.00},
+    "srcnn": {("Set5", 2): 36.66, ("Set5", 3): 32.75, ("Set5", 4): 30.48,
+              ("Set14", 2): 32.42, ("Set14", 3): 29.28, ("Set14", 4): 27.49},
+    "srcnn (T91)": {("Set5", 2): 36.34, ("Set5", 3): 32.39, ("Set5", 4): 30.09},
+    "fsrcnn": {("Set5", 2): 37.00, ("Set5", 3): 33.06},
+    "espcn": {("Set5", 3): 32.55},
+    "vdsr": {("Set5", 2): 37.53, ("Set5", 3): 33.66, ("Set5", 4): 31.35,
+             ("Set14", 2): 33.03, ("Set14", 3): 29.77, ("Set14", 4): 28.01},
+    "drcn": {("Set5", 2): 37.63, ("Set5", 3): 33.82, ("Set5", 4): 31.53,
+             ("Set14", 2): 33.04, ("Set14", 3): 29.76, ("Set14", 4): 28.02},
+    "scsr": {("Set5", 3): 31.42, ("Set14", 3): 28.31},
+    "srresnet": {("Set5", 4): 32.05},
+    "srgan": {("Set5", 4): 29.40},
+    "dip": {("Set5", 4): 29.90},
+}  # fmt: skip
+
+
+def published(method: str, dataset: str, scale: int) -> float | None:
+    """The published PSNR of a method's family (``srcnn_x3`` -> SRCNN), or None if unknown."""
+    family = method.split("_x")[0]
+    return PUBLISHED.get(family, {}).get((dataset, scale))
+
+
 def markdown_table(rows: Sequence[dict]) -> str:
-    """Rows from ``benchmark`` as a Markdown table (PSNR to 2 decimals, SSIM to 4)."""
+    """Rows from ``benchmark`` as a Markdown table (PSNR to 2 decimals, SSIM to 4), with the
+    published PSNR beside ours where the paper reports the same dataset and scale."""
     lines = [
-        "| method | protocol | dataset | scale | PSNR (dB) | SSIM | images | seconds |",
-        "|---|---|---|---|---|---|---|---|",
+        "| method | protocol | dataset | scale | PSNR (dB) | paper | SSIM | images | seconds |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        paper = published(r["method"], r["dataset"], r["scale"])
+        paper_text = f"{paper:.2f}" if paper is not None and r["protocol"] == "matlab" else ""
         lines.append(
             f"| {r['method']} | {r['protocol']} | {r['dataset']} | x{r['scale']} | "
-            f"{r['psnr']:.2f} | {r['ssim']:.4f} | {r['num_images']} | {r['seconds']:.2f} |"
+            f"{r['psnr']:.2f} | {paper_text} | {r['ssim']:.4f} | {r['num_images']} | "
+            f"{r['seconds']:.2f} |"
         )
     return "\n".join(lines)
+
+
+MARKERS = ("<!-- sisrlearn bench: start -->", "<!-- sisrlearn bench: end -->")
+
+
+def write_markdown(table: str, path: str | Path) -> Path:
+    """Put ``table`` into a Markdown file between the two ``MARKERS`` lines (the rest of the
+    file is kept); a new file gets just the marked table. A file without markers is refused."""
+    path = Path(path)
+    block = f"{MARKERS[0]}\n{table}\n{MARKERS[1]}"
+    if not path.exists():
+        path.write_text(block + "\n")
+        return path
+    text = path.read_text()
+    start, end = text.find(MARKERS[0]), text.find(MARKERS[1])
+    if start < 0 or end < start:
+        raise ValueError(f"{path} has no '{MARKERS[0]}' ... '{MARKERS[1]}' lines; add them "
+                         "where the table should go (the rest of the file is kept)")  # fmt: skip
+    path.write_text(text[:start] + block + text[end + len(MARKERS[1]) :])
+    return path

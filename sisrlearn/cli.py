@@ -21,9 +21,13 @@ class UsageError(Exception):
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import benchmark, markdown_table
+    from .bench import MARKERS, benchmark, markdown_table, write_markdown
     from .images import list_images
 
+    md = Path(args.markdown) if args.markdown else None
+    if md is not None and md.exists() and MARKERS[0] not in md.read_text():
+        raise UsageError(f"--markdown {md} has no '{MARKERS[0]}' ... '{MARKERS[1]}' lines; "
+                         "add them where the table should go")  # fmt: skip
     if args.json and Path(args.json).exists() and not args.overwrite:
         raise UsageError(f"--json {args.json} exists; pass --overwrite to replace it")
     for folder in args.data:
@@ -33,7 +37,10 @@ def _bench(args: argparse.Namespace) -> int:
     _load_methods()
     rows = benchmark(args.data, args.methods, args.scales, protocol=args.protocol,
                      progress=not args.quiet)  # fmt: skip
-    print(markdown_table(rows))
+    table = markdown_table(rows)
+    print(table)
+    if args.markdown:
+        print(f"wrote the table into {write_markdown(table, args.markdown)}", file=sys.stderr)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
         print(f"wrote {args.json}", file=sys.stderr)
@@ -183,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scales", nargs="+", type=_positive_int, default=[2, 3, 4], metavar="S")
     p.add_argument("--protocol", choices=["matlab", "rgb"], default="matlab")
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    p.add_argument("--markdown", metavar="FILE",
+                   help="put the table between the '<!-- sisrlearn bench: start/end -->' lines "
+                        "of FILE (e.g. README.md), keeping the rest")  # fmt: skip
     p.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_bench)

@@ -77,3 +77,31 @@ def test_benchmark_errors(tmp_path):
         benchmark([tmp_path], ["bicubic"], [2], progress=False)
     with pytest.raises(ValueError, match="scale"):
         benchmark([tmp_path], ["bicubic"], [0], progress=False)
+
+
+def test_published_figures_and_markdown_column():
+    from sisrlearn.bench import published
+
+    assert published("bicubic", "Set5", 3) == 30.39
+    assert published("srcnn_x3", "Set5", 3) == 32.75  # family of a zoo name
+    assert published("srcnn_x3", "Urban100", 3) is None
+    row = {"method": "srcnn_x3", "protocol": "matlab", "dataset": "Set5", "scale": 3,
+           "psnr": 32.5, "ssim": 0.9, "num_images": 5, "seconds": 1.0}  # fmt: skip
+    assert "| 32.50 | 32.75 |" in markdown_table([row])
+    assert "| 32.50 |  |" in markdown_table([{**row, "protocol": "rgb"}])
+
+
+def test_write_markdown_keeps_the_rest_of_the_file(tmp_path):
+    from sisrlearn.bench import MARKERS, write_markdown
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\n{MARKERS[0]}\nold table\n{MARKERS[1]}\n\nafter\n")
+    write_markdown("| new |", readme)
+    assert readme.read_text() == f"# title\n\n{MARKERS[0]}\n| new |\n{MARKERS[1]}\n\nafter\n"
+    fresh = write_markdown("| t |", tmp_path / "new.md")
+    assert fresh.read_text() == f"{MARKERS[0]}\n| t |\n{MARKERS[1]}\n"
+    plain = tmp_path / "notes.md"
+    plain.write_text("my notes\n")
+    with pytest.raises(ValueError, match="sisrlearn bench: start"):
+        write_markdown("| t |", plain)
+    assert plain.read_text() == "my notes\n"

@@ -74,3 +74,19 @@ def test_doctor_reports(capsys):
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert "device" in out and "torch" in out and "fast mode" in out
+
+
+def test_bench_markdown_into_a_marked_file(folder, tmp_path, capsys):
+    from sisrlearn.bench import MARKERS
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{MARKERS[0]}\n{MARKERS[1]}\n")
+    args = ["bench", "--data", str(folder), "--scales", "2", "--quiet"]
+    assert main([*args, "--markdown", str(readme)]) == 0
+    text = readme.read_text()
+    assert text.startswith("intro\n") and "| bicubic | matlab | Mini | x2 |" in text
+    plain = tmp_path / "plain.md"
+    plain.write_text("mine\n")
+    assert main([*args, "--markdown", str(plain)]) == 2
+    assert "no '<!-- sisrlearn bench: start -->'" in capsys.readouterr().err
+    assert plain.read_text() == "mine\n"
