@@ -24,7 +24,7 @@ def report() -> str:
             version = md.version(name)
         except md.PackageNotFoundError:
             version = "not installed"
-        lines.append(f"{name:<12}{version}")
+        lines.append(f"{name:<14}{version}")
     lines.append(f"fast mode   {'on' if fast_mode() else 'off'} (SISRLEARN_FAST)")
     lines.append("data        bundled scikit-image/scikit-learn images (offline); "
                  "your folders via --data")  # fmt: skip

@@ -142,6 +142,8 @@ def _record_eval(model: nn.Module, eval_fn, history: History, step: int) -> None
     with torch.no_grad():
         results = eval_fn(model)
     model.train(was_training)
+    if not results:
+        return  # nothing measured at this step (e.g. only a checkpoint was due)
     history.eval_step.append(step)
     for name, value in results.items():
         history.metrics.setdefault(name, []).append(float(value))

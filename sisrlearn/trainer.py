@@ -23,7 +23,7 @@ from torch import nn
 from torch.utils.data import ConcatDataset, DataLoader, Dataset, DistributedSampler
 
 from . import bench
-from ._validate import check_scale
+from ._validate import as_batch, check_scale, unbatch
 from .images import load_folder, sample_set
 from .models import MODELS, Recipe, build_model
 from .patches import PatchDataset
@@ -39,11 +39,12 @@ def model_method(model: nn.Module, *, upsampled: bool):
     model.eval()
 
     def fn(lr: torch.Tensor, scale: int) -> torch.Tensor:
+        batch, single = as_batch(lr, "lr")  # (C, h, w) or (N, C, h, w)
         param = next(model.parameters())
-        x = imresize(lr, scale) if upsampled else lr
+        x = imresize(batch, scale) if upsampled else batch
         with torch.no_grad():
             out = model(x.to(param.device, torch.float32))
-        return out.to(lr.dtype).cpu()
+        return unbatch(out.to(lr.dtype).cpu(), single)
 
     return fn
 
@@ -128,8 +129,10 @@ def train_recipe(
     kwargs = _build_kwargs(model_name, dict(model_kwargs or {}), scales)
     model = build_model(model_name, **kwargs, **recipe.train_kwargs).to(device)
     crop = model.border if recipe.train_kwargs.get("padding") == "valid" else 0
+    # each process draws its own flips/rotations (rank 0 keeps the single-process stream)
+    augment_gen = generator if rank == 0 else torch.Generator().manual_seed(seed + rank)
     dataset = recipe_dataset(recipe, data, scales, label_crop=crop, augment=augment,
-                             generator=generator)  # fmt: skip
+                             generator=augment_gen)  # fmt: skip
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     learning_rate = learning_rate or recipe.learning_rate
     opt = _optimizer(model, net, optimizer or recipe.optimizer, learning_rate)
@@ -158,7 +161,7 @@ def train_recipe(
         fit(net, loader, _loss(recipe.loss), steps=steps - done, optimizer=opt,
             learning_rate=learning_rate, scheduler=_cosine_from(done, steps),
             grad_clip=recipe.grad_clip, eval_fn=on_eval,
-            eval_every=math.gcd(eval_every, checkpoint_every), history=history,
+            eval_every=1, history=history,  # on_eval decides, by the absolute step
             progress=progress and rank == 0)  # fmt: skip
     except KeyboardInterrupt:
         if writer:
@@ -276,9 +279,10 @@ class _EpochLoader:
 
 
 def _optimizer(model: nn.Module, net: nn.Module, name: str, learning_rate: float):
-    """Adam or SGD (momentum 0.9); a model's own ``param_groups`` (per-layer rates) if any."""
-    groups = (model.param_groups(learning_rate) if hasattr(model, "param_groups")
-              else net.parameters())  # fmt: skip
+    """Adam, or SGD (momentum 0.9) with the model's own per-layer rates (``param_groups``,
+    e.g. SRCNN's 1:10 for the last layer) where it has them, as the papers train with SGD."""
+    sgd_groups = name == "sgd" and hasattr(model, "param_groups")
+    groups = model.param_groups(learning_rate) if sgd_groups else net.parameters()
     if name == "adam":
         return torch.optim.Adam(groups, lr=learning_rate)
     if name == "sgd":
