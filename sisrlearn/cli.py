@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -117,14 +118,14 @@ def _train(args: argparse.Namespace) -> int:
         else:
             print("\ninterrupted before the first step: nothing saved", file=sys.stderr)
         return 130
-    if args.out:
+    if args.out and os.environ.get("RANK", "0") == "0":  # under torchrun only rank 0 writes
         print(f"wrote {args.out} and {Path(args.out).with_suffix('.json')}")
     return 0
 
 
 def _load_methods() -> None:
     """Import the modules that register methods (the zoo's shipped models, ScSR)."""
-    from . import zoo  # noqa: F401
+    from . import sparse, zoo  # noqa: F401
 
 
 def _colorize(args: argparse.Namespace) -> int:
