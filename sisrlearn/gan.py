@@ -1,0 +1,470 @@
+"""GAN objectives, the optimal discriminator, 2-D toy GANs and the VGG perceptual loss.
+
+Every loss works on discriminator **logits** ``l`` (``D = sigmoid(l)``), so ``log D`` and
+``log(1 - D)`` are computed as ``-softplus(-l)`` and ``-softplus(l)``: finite even where the
+sigmoid rounds to 0 or 1.
+
+Papers: Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014 (minimax value,
+optimal discriminator, non-saturating loss); Lim & Ye, "Geometric GAN", arXiv:1705.02894,
+2017 and Miyato et al., "Spectral Normalization for GANs", ICLR 2018 (hinge loss); Mao et al.,
+"Least Squares Generative Adversarial Networks", ICCV 2017; Metz et al., "Unrolled GANs",
+ICLR 2017 (the ring of Gaussians); Ledig et al., "Photo-Realistic Single Image Super-Resolution
+Using a Generative Adversarial Network", CVPR 2017 (VGG loss on phi_5,4 rescaled by 1/12.75);
+Simonyan & Zisserman, "Very Deep Convolutional Networks", ICLR 2015 (VGG19).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+__all__ = [
+    "GAN_KINDS", "GANLoss", "optimal_discriminator", "fit_discriminator_on_grid",
+    "ring_of_gaussians", "grid_of_gaussians", "mode_centres", "mode_coverage",
+    "toy_mlp", "GANHistory", "train_gan", "VGG19_LAYERS", "VGGFeatures", "PerceptualLoss",
+]  # fmt: skip
+
+GAN_KINDS = ("minimax", "nonsaturating", "hinge", "lsgan")
+
+
+def _logits(x: object, name: str) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise TypeError(f"{name} must be a float tensor of discriminator logits, got {x!r:.60}")
+    return x
+
+
+class GANLoss(nn.Module):
+    """The discriminator's and the generator's loss of a GAN, on logits (both minimised).
+
+    ==============  ==========================================  ===========================
+    kind            discriminator loss (real ``r``, fake ``f``)  generator loss
+    ==============  ==========================================  ===========================
+    minimax         ``-log D(r) - log(1 - D(f))``                ``log(1 - D(f))`` (saturates)
+    nonsaturating   same                                         ``-log D(f)`` (flipped labels)
+    hinge           ``relu(m - r) + relu(m + f)``                ``-f``
+    lsgan           ``((r - 1)^2 + f^2) / 2``                    ``(f - 1)^2 / 2``
+    ==============  ==========================================  ===========================
+
+    For ``minimax``/``nonsaturating`` ``D = sigmoid(logit)``; hinge and LSGAN use the raw output.
+
+    Args:
+        kind: one of ``GAN_KINDS``.
+        margin: ``m`` of the hinge loss (1 in Lim & Ye 2017 and Miyato et al. 2018).
+        real_label: target for real samples in the discriminator's cross-entropy (0.9 is
+            Salimans et al.'s one-sided label smoothing, NeurIPS 2016); minimax/nonsaturating.
+
+    Use ``loss.discriminator(real_logits, fake_logits)`` and ``loss.generator(fake_logits)``;
+    calling the module is ``generator``. Returns the mean over the batch.
+    """
+
+    def __init__(
+        self, kind: str = "nonsaturating", *, margin: float = 1.0, real_label: float = 1.0
+    ) -> None:
+        super().__init__()
+        if kind not in GAN_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(GAN_KINDS)}, got {kind!r}")
+        if not margin > 0:
+            raise ValueError(f"margin must be positive, got {margin!r}")
+        if not 0 < real_label <= 1:
+            raise ValueError(f"real_label must be in (0, 1], got {real_label!r}")
+        self.kind, self.margin, self.real_label = kind, float(margin), float(real_label)
+
+    def extra_repr(self) -> str:
+        return f"kind={self.kind!r}, margin={self.margin}, real_label={self.real_label}"
+
+    def discriminator(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        """Loss of D: low when real logits are high and fake logits low."""
+        real, fake = _logits(real_logits, "real_logits"), _logits(fake_logits, "fake_logits")
+        if self.kind == "hinge":
+            return F.relu(self.margin - real).mean() + F.relu(self.margin + fake).mean()
+        if self.kind == "lsgan":
+            return 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake**2).mean()
+        target = torch.full_like(real, self.real_label)
+        return F.binary_cross_entropy_with_logits(
+            real, target
+        ) + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+
+    def generator(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        """Loss of G on the discriminator's logits for generated samples."""
+        fake = _logits(fake_logits, "fake_logits")
+        if self.kind == "minimax":
+            return -F.softplus(fake).mean()  # log(1 - sigmoid(f)) = -softplus(f)
+        if self.kind == "nonsaturating":
+            return F.softplus(-fake).mean()  # -log sigmoid(f)
+        if self.kind == "hinge":
+            return -fake.mean()
+        return 0.5 * ((fake - 1) ** 2).mean()
+
+    def forward(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        return self.generator(fake_logits)
+
+
+def optimal_discriminator(p_data: torch.Tensor, p_g: torch.Tensor) -> torch.Tensor:
+    """``D*(x) = p_data(x) / (p_data(x) + p_g(x))`` (Goodfellow et al. 2014, Proposition 1);
+    0.5 where both densities are 0. Inputs: densities (non-negative) of the same shape."""
+    for name, p in (("p_data", p_data), ("p_g", p_g)):
+        if not isinstance(p, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor of densities, got {type(p).__name__}")
+        if (p < 0).any():
+            raise ValueError(f"{name} must be non-negative (a density)")
+    if p_data.shape != p_g.shape:
+        raise ValueError(f"p_data and p_g must have the same shape: {p_data.shape}, {p_g.shape}")
+    total = p_data + p_g
+    return torch.where(total > 0, p_data / total.clamp_min(1e-300), torch.full_like(total, 0.5))
+
+
+def fit_discriminator_on_grid(
+    x: torch.Tensor,
+    p_data: torch.Tensor,
+    p_g: torch.Tensor,
+    *,
+    steps: int = 200,
+    hidden: int = 32,
+    learning_rate: float = 1.0,
+    seed: int = 0,
+) -> torch.Tensor:
+    """Maximise the value function numerically: train a small MLP ``D(x)`` on a 1-D grid.
+
+    ``V(D) = sum_x dx [p_data(x) log D(x) + p_g(x) log(1 - D(x))]`` (a quadrature of
+    Goodfellow et al.'s eq. 1 for fixed G) is maximised over the MLP's weights (L-BFGS,
+    ``steps`` iterations); nothing tells it the formula. Returns ``D`` on the grid, shape of
+    ``x``.
+    """
+    if x.dim() != 1 or x.shape != p_data.shape or x.shape != p_g.shape:
+        raise ValueError("x, p_data and p_g must be 1-D tensors of the same length")
+    gen = torch.Generator().manual_seed(seed)
+    net = toy_mlp(1, 1, hidden=hidden, depth=2, generator=gen).double()
+    xs = x.double()[:, None]
+    mean, std = xs.mean(), xs.std().clamp_min(1e-12)
+    weights_real, weights_fake = p_data.double(), p_g.double()
+    norm = (weights_real + weights_fake).sum()
+    opt = torch.optim.LBFGS(net.parameters(), lr=learning_rate, max_iter=steps,
+                            tolerance_grad=1e-12, tolerance_change=1e-14,
+                            line_search_fn="strong_wolfe")  # fmt: skip
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        logits = net((xs - mean) / std)[:, 0]
+        # -V: -log D = softplus(-l), -log(1 - D) = softplus(l)
+        loss = (weights_real * F.softplus(-logits) + weights_fake * F.softplus(logits)).sum()
+        loss = loss / norm
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    with torch.no_grad():
+        return torch.sigmoid(net((xs - mean) / std)[:, 0]).to(x.dtype)
+
+
+# ------------------------------------------------------------------ toy 2-D data and networks
+
+
+def mode_centres(kind: str = "ring", *, modes: int = 8, radius: float = 2.0) -> torch.Tensor:
+    """Centres of the toy mixtures, (K, 2): ``"ring"`` (``modes`` points on a circle of
+    ``radius``) or ``"grid"`` (a ``modes x modes`` grid with spacing ``radius``, centred)."""
+    if kind == "ring":
+        angle = torch.arange(modes, dtype=torch.float32) * (2 * math.pi / modes)
+        return radius * torch.stack([angle.cos(), angle.sin()], 1)
+    if kind == "grid":
+        axis = (torch.arange(modes, dtype=torch.float32) - (modes - 1) / 2) * radius
+        return torch.cartesian_prod(axis, axis)
+    raise ValueError(f"kind must be 'ring' or 'grid', got {kind!r}")
+
+
+def _mixture(centres: torch.Tensor, n: int, std: float, generator) -> torch.Tensor:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    if not std > 0:
+        raise ValueError(f"std must be positive, got {std!r}")
+    pick = torch.randint(len(centres), (n,), generator=generator)
+    return centres[pick] + std * torch.randn(n, 2, generator=generator)
+
+
+def ring_of_gaussians(
+    n: int, *, modes: int = 8, radius: float = 2.0, std: float = 0.05, generator=None
+) -> torch.Tensor:
+    """``n`` samples (n, 2) of ``modes`` equal Gaussians on a circle (Metz et al., ICLR 2017)."""
+    return _mixture(mode_centres("ring", modes=modes, radius=radius), n, std, generator)
+
+
+def grid_of_gaussians(
+    n: int, *, side: int = 5, spacing: float = 1.0, std: float = 0.05, generator=None
+) -> torch.Tensor:
+    """``n`` samples (n, 2) of a ``side x side`` grid of equal Gaussians, centred at 0."""
+    return _mixture(mode_centres("grid", modes=side, radius=spacing), n, std, generator)
+
+
+def mode_coverage(
+    samples: torch.Tensor, centres: torch.Tensor, *, threshold: float = 0.15, min_count: int = 5
+) -> tuple[int, float]:
+    """(modes hit by at least ``min_count`` samples within ``threshold`` of their centre,
+    fraction of samples near any mode). Few modes hit with many good samples = mode collapse."""
+    dist = torch.cdist(samples.float(), centres.float())  # (n, K)
+    nearest, which = dist.min(1)
+    good = nearest < threshold
+    counts = torch.bincount(which[good], minlength=len(centres))
+    return int((counts >= min_count).sum()), float(good.float().mean())
+
+
+def toy_mlp(
+    in_features: int,
+    out_features: int,
+    *,
+    hidden: int = 128,
+    depth: int = 3,
+    generator: torch.Generator | None = None,
+) -> nn.Sequential:
+    """A ``depth``-hidden-layer ReLU MLP for toy GANs (G: latent -> 2-D, D: 2-D -> 1 logit)."""
+    layers: list[nn.Module] = []
+    width = in_features
+    for _ in range(depth):
+        layers += [nn.Linear(width, hidden), nn.ReLU()]
+        width = hidden
+    layers.append(nn.Linear(width, out_features))
+    net = nn.Sequential(*layers)
+    if generator is not None:
+        with torch.no_grad():
+            for layer in net:
+                if isinstance(layer, nn.Linear):
+                    bound = 1 / math.sqrt(layer.in_features)
+                    layer.weight.uniform_(-bound, bound, generator=generator)
+                    layer.bias.uniform_(-bound, bound, generator=generator)
+    return net
+
+
+@dataclass
+class GANHistory:
+    """Per-step losses of ``train_gan`` and the generator's samples at ``snapshot_every``."""
+
+    step: list[int] = field(default_factory=list)
+    d_loss: list[float] = field(default_factory=list)
+    g_loss: list[float] = field(default_factory=list)
+    snapshot_step: list[int] = field(default_factory=list)
+    snapshots: list[torch.Tensor] = field(default_factory=list)
+
+
+def train_gan(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    sample_data: Callable[[int], torch.Tensor],
+    *,
+    loss: GANLoss,
+    steps: int,
+    latent_dim: int,
+    batch_size: int = 256,
+    learning_rate: float = 1e-3,
+    betas: tuple[float, float] = (0.5, 0.999),
+    d_steps: int = 1,
+    snapshot_every: int = 0,
+    num_snapshot: int = 1000,
+    seed: int = 0,
+    progress: bool = True,
+) -> GANHistory:
+    """Alternate ``d_steps`` discriminator steps and one generator step (Goodfellow et al.,
+    Algorithm 1), with Adam. ``sample_data(n)`` returns ``n`` real samples (on any device)."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+    if not isinstance(loss, GANLoss):
+        raise TypeError(f"loss must be a GANLoss, got {type(loss).__name__}")
+    device = next(generator.parameters()).device
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    fixed_z = torch.randn(num_snapshot, latent_dim, generator=gen).to(device)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=learning_rate, betas=betas)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=learning_rate, betas=betas)
+    history = GANHistory()
+    for step in tqdm(range(1, steps + 1), disable=not progress, desc="gan", leave=False):
+        for _ in range(d_steps):
+            real = sample_data(batch_size).to(device)
+            with torch.no_grad():
+                fake = generator(torch.randn(batch_size, latent_dim, generator=gen).to(device))
+            d_loss = loss.discriminator(discriminator(real), discriminator(fake))
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+        fake = generator(torch.randn(batch_size, latent_dim, generator=gen).to(device))
+        g_loss = loss.generator(discriminator(fake))
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        history.step.append(step)
+        history.d_loss.append(d_loss.item())
+        history.g_loss.append(g_loss.item())
+        if snapshot_every and (step % snapshot_every == 0 or step == steps):
+            with torch.no_grad():
+                history.snapshots.append(generator(fixed_z).cpu())
+            history.snapshot_step.append(step)
+    return history
+
+
+# ------------------------------------------------------------------ VGG19 perceptual loss
+
+# torchvision's vgg19().features: "M" is a 2x2 max pool; convolutions are 3x3, padding 1.
+_VGG19_CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
+              512, 512, 512, 512, "M", 512, 512, 512, 512, "M")  # fmt: skip
+
+
+def _layer_names() -> dict[str, int]:
+    names, block, conv, index = {}, 1, 0, 0
+    for item in _VGG19_CFG:
+        if item == "M":
+            names[f"pool{block}"] = index
+            block, conv, index = block + 1, 0, index + 1
+            continue
+        conv += 1
+        names[f"conv{block}_{conv}"], names[f"relu{block}_{conv}"] = index, index + 1
+        index += 2
+    return names
+
+
+VGG19_LAYERS: dict[str, int] = _layer_names()  # "relu5_4" -> 35: index in ``features``
+_IMAGENET_MEAN = (0.485, 0.456, 0.406)
+_IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class VGGFeatures(nn.Module):
+    """VGG19 ``features`` up to ``layer`` (frozen), in torchvision's ``state_dict`` layout.
+
+    Nothing downloads. ``weights`` is a VGG19 ``state_dict`` file you have (torchvision's
+    ``vgg19-dcbb9e9d.pth`` or any ``torch.save(vgg19().state_dict())``): keys
+    ``features.0.weight``, ``features.0.bias``, ``features.2.weight``, ...; the classifier
+    keys are ignored. It is read with ``weights_only=True``. Without a file (``weights=None``
+    and no environment variable ``SISRLEARN_VGG19``) the network is a **randomly initialised**
+    VGG19 (He init, seed 0) and a warning says so: its features are random projections, not
+    ImageNet features, so a loss on them is a random-feature loss, not SRGAN's VGG loss.
+
+    Args:
+        weights: path of the ``state_dict`` file, or None (see above).
+        layer: last layer kept, ``"relu5_4"`` (SRGAN's ``phi_5,4``), ``"relu2_2"``, ... as in
+            ``VGG19_LAYERS``.
+        normalize: map [0, 1] RGB to ImageNet's mean/std first (what VGG was trained on).
+
+    Input (N, 3, H, W) RGB in [0, 1] (a single channel is repeated); output the feature map,
+    (N, 512, H/16, W/16) for ``relu5_4``.
+    """
+
+    def __init__(
+        self, weights: str | Path | None = None, *, layer: str = "relu5_4", normalize: bool = True
+    ) -> None:
+        super().__init__()
+        if layer not in VGG19_LAYERS:
+            raise ValueError(f"layer must be one of {', '.join(VGG19_LAYERS)}, got {layer!r}")
+        self.layer, self.normalize = layer, normalize
+        last = VGG19_LAYERS[layer]
+        modules: list[nn.Module] = []
+        channels = 3
+        for item in _VGG19_CFG:
+            if item == "M":
+                modules.append(nn.MaxPool2d(2, 2))
+            else:
+                modules += [nn.Conv2d(channels, item, 3, padding=1), nn.ReLU(inplace=False)]
+                channels = item
+        self.features = nn.Sequential(*modules[: last + 1])
+        self.register_buffer("mean", torch.tensor(_IMAGENET_MEAN).view(1, 3, 1, 1), False)
+        self.register_buffer("std", torch.tensor(_IMAGENET_STD).view(1, 3, 1, 1), False)
+        if weights is None:
+            weights = os.environ.get("SISRLEARN_VGG19") or None
+        self.pretrained = weights is not None
+        if weights is None:
+            self._random_init()
+            warnings.warn(
+                "VGGFeatures: no VGG19 weights file given (weights=None and SISRLEARN_VGG19 "
+                "unset), so this is a RANDOMLY INITIALISED VGG19 (He init, seed 0), not the "
+                "ImageNet network: the 'perceptual' loss is a random-feature loss. Pass "
+                "weights='vgg19.pth' (a torchvision VGG19 state_dict you have) for SRGAN's loss.",
+                UserWarning,
+                stacklevel=2,
+            )
+        else:
+            self._load(Path(weights))
+        self.requires_grad_(False)
+        self.eval()
+
+    def _random_init(self) -> None:
+        gen = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            for module in self.features:
+                if isinstance(module, nn.Conv2d):
+                    fan_out = module.out_channels * 9  # torchvision: kaiming_normal_, fan_out
+                    module.weight.normal_(0, math.sqrt(2 / fan_out), generator=gen)
+                    module.bias.zero_()
+
+    def _load(self, path: Path) -> None:
+        if not path.is_file():
+            raise ValueError(
+                f"weights must be an existing VGG19 state_dict file, got {str(path)!r} "
+                "(nothing is downloaded: save torchvision's vgg19 weights there yourself)"
+            )
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as err:  # noqa: BLE001 - torch raises several types for bad files
+            raise ValueError(f"weights {str(path)!r} is not a readable state_dict: {err}") from err
+        if not isinstance(state, dict):
+            raise ValueError(f"weights {str(path)!r} holds a {type(state).__name__}, not a dict")
+        if not any(str(k).startswith("features.") for k in state):
+            state = {f"features.{k}": v for k, v in state.items()}  # a bare features dict
+        own = self.state_dict()
+        missing = [k for k in own if k not in state]
+        if missing:
+            raise ValueError(
+                f"weights {str(path)!r} is not a VGG19 state_dict in torchvision's layout: "
+                f"missing {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}"
+            )
+        for key, value in own.items():
+            if tuple(state[key].shape) != tuple(value.shape):
+                raise ValueError(
+                    f"weights {str(path)!r} does not match VGG19: {key} has shape "
+                    f"{tuple(state[key].shape)}, "
+                    f"expected {tuple(value.shape)} (VGG16? another network?)"
+                )
+        self.load_state_dict({k: state[k].float() for k in own})
+
+    def forward(self, img: torch.Tensor) -> torch.Tensor:
+        if not isinstance(img, torch.Tensor) or img.dim() != 4 or img.shape[1] not in (1, 3):
+            shape = tuple(img.shape) if isinstance(img, torch.Tensor) else type(img).__name__
+            raise ValueError(f"img must be (N, 3, H, W) RGB in [0, 1], got {shape}")
+        if img.shape[1] == 1:
+            img = img.expand(-1, 3, -1, -1)
+        if self.normalize:
+            img = (img - self.mean) / self.std
+        return self.features(img)
+
+    def train(self, mode: bool = True) -> VGGFeatures:
+        return super().train(False)  # frozen: always in eval mode
+
+
+class PerceptualLoss(nn.Module):
+    """SRGAN's VGG content loss: ``mean((phi(sr) / 12.75 - phi(hr) / 12.75)^2)``.
+
+    Ledig et al. (CVPR 2017, section 3.3) rescale the feature maps by ``1/12.75`` so the loss
+    has the scale of the pixel MSE, i.e. the plain feature MSE times ``1/12.75^2 ~ 0.006``.
+
+    Args:
+        features: a :class:`VGGFeatures` (or any frozen feature extractor).
+        feature_scale: the rescaling of the feature maps.
+    """
+
+    def __init__(self, features: nn.Module, *, feature_scale: float = 1 / 12.75) -> None:
+        super().__init__()
+        if not isinstance(features, nn.Module):
+            raise TypeError(f"features must be an nn.Module, got {type(features).__name__}")
+        if not feature_scale > 0:
+            raise ValueError(f"feature_scale must be positive, got {feature_scale!r}")
+        self.features, self.feature_scale = features, float(feature_scale)
+
+    def forward(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
+        if not isinstance(sr, torch.Tensor) or not isinstance(hr, torch.Tensor):
+            raise TypeError("sr and hr must be torch tensors")
+        if sr.shape != hr.shape:
+            raise ValueError(f"sr and hr must have the same shape, got {sr.shape} and {hr.shape}")
+        with torch.no_grad():
+            target = self.features(hr) * self.feature_scale
+        return F.mse_loss(self.features(sr) * self.feature_scale, target)
