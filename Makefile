@@ -1,6 +1,8 @@
 # sisrlearn: two commands do everything.
 #   make lab   create .venv if missing, install, open JupyterLab in notebooks/
-#   make test  create/refresh .venv, install, then ruff, pytest and every notebook (fast mode)
+#   make test  create/refresh .venv, install, then ruff, pytest, every notebook (fast mode) and
+#              the browser test (Chromium + JupyterLab; skips without Chromium)
+#   make site  HTML pages of every notebook executed in fast mode, with an index, in site/
 
 PYTHON ?= python3
 VENV   := .venv
@@ -11,7 +13,7 @@ TORCH  := torch==2.13.0
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS  := notebooks exercises/solutions
 
-.PHONY: lab test install lint unit notebooks exercises site clean
+.PHONY: lab test install lint unit notebooks browser exercises site clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,18 +26,26 @@ lab: install
 	cd notebooks && ../$(BIN)/jupyter lab $(ALLOW_ROOT)
 
 lint:
-	$(BIN)/ruff check sisrlearn tests $(NOTEBOOKS)  # generated student notebooks are not linted
-	$(BIN)/ruff format --check sisrlearn tests
+	$(BIN)/ruff check sisrlearn tests tools $(NOTEBOOKS)  # generated student notebooks are not linted
+	$(BIN)/ruff format --check sisrlearn tests tools
 
 unit:
-	SISRLEARN_FAST=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q tests
+	SISRLEARN_FAST=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q --ignore=tests/browser tests
 
 notebooks:
 	SISRLEARN_FAST=1 SISRLEARN_STRICT_CHECKS=1 MPLBACKEND=Agg \
 	  $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
 	  -p no:cacheprovider $(NOTEBOOKS)
 
-test: install lint unit notebooks
+# Real browser: Chromium (apt-get install chromium) + Playwright drive JupyterLab; Run All on
+# notebooks 01 and 02, move their widgets; screenshots in tests/browser/artifacts/.
+browser:
+	SISRLEARN_FAST=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
+
+test: install lint unit notebooks browser
+
+site: install
+	SISRLEARN_FAST=1 $(BIN)/python tools/build_site.py --notebooks notebooks --out site
 
 exercises: install
 	$(BIN)/sisrlearn exercises --overwrite
