@@ -38,6 +38,7 @@ class Method:
     fn: Callable[[torch.Tensor, int], torch.Tensor]
     channels: str = "any"
     description: str = ""
+    scales: tuple[int, ...] | None = None  # a model trained for some scales only; None: any
 
 
 METHODS: dict[str, Method] = {}
@@ -189,7 +190,11 @@ def benchmark(
             raise ValueError(f"folder {str(folder)!r} holds no image files")
         datasets.append((Path(folder).name, [load_image(p) for p in paths]))
     rows = []
-    jobs = [(m, d, s) for m in resolved for d in datasets for s in scales]
+    # a shipped model is scored only at the scales it was trained for
+    jobs = [(m, d, s) for m in resolved for d in datasets for s in scales
+            if m.scales is None or s in m.scales]  # fmt: skip
+    if not jobs:
+        raise ValueError(f"no method in {list(methods)} was trained for scales {list(scales)}")
     for method, (dataset, images), scale in tqdm(jobs, disable=not progress, desc="bench"):
         rows.append(_score(method, dataset, images, scale, protocol))
     return rows

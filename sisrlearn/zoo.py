@@ -158,9 +158,8 @@ def _zoo_method(name: str) -> bench.Method | None:
         model = model or load_pretrained(name, device=get_device())
         return model_method(model, upsampled=recipe.upsampled)(lr, scale)
 
-    return bench.Method(
-        name, fn, "y" if recipe.channels == "y" else "rgb", f"{entry.model} (shipped weights)"
-    )
+    channels = "y" if recipe.channels == "y" else "rgb"
+    return bench.Method(name, fn, channels, f"{entry.model} (shipped weights)", entry.scales)
 
 
 bench.add_method_source(_zoo_method)

@@ -53,10 +53,13 @@ def test_train_writes_a_zoo_record_that_loads(images, tmp_path, monkeypatch):
     # shipped names are bench methods
     method = bench.get_method("srcnn_x2")
     assert method.channels == "y"
-    rows = bench.benchmark([images], ["srcnn_x2"], [2], progress=False)
+    rows = bench.benchmark([images], ["srcnn_x2"], [2, 3], progress=False)  # x3: skipped
     assert rows[0]["method"] == "srcnn_x2" and rows[0]["num_images"] == 2
+    assert len(rows) == 1
     with pytest.raises(ValueError, match="trained for scale"):
         bench.apply_method(method, torch.rand(1, 8, 8), 3)
+    with pytest.raises(ValueError, match="no method"):
+        bench.benchmark([images], ["srcnn_x2"], [4], progress=False)
     bench.METHODS.pop("srcnn_x2")
 
 
