@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 from ._validate import as_batch
 from .gan import GANLoss
 from .runtime import autocast
+from .train import _forever
 
 __all__ = ["SRGANHistory", "train_srgan", "sharpness", "PUBLISHED_X4"]
 
@@ -145,16 +146,6 @@ def train_srgan(
     generator.eval()
     discriminator.eval()
     return history
-
-
-def _forever(loader: Iterable):
-    while True:
-        empty = True
-        for batch in loader:
-            empty = False
-            yield batch
-        if empty:
-            raise ValueError("loader must yield at least one (lr, hr) batch")
 
 
 _SOBEL = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8

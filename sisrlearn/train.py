@@ -77,7 +77,8 @@ def fit(
         optimizer: ``"adam"`` (default), ``"sgd"`` (momentum 0.9) or a ready optimizer.
         scheduler: ``scheduler(optimizer)`` -> an LR scheduler stepped after every step.
         grad_clip: clip the global gradient norm to this value.
-        eval_fn: called as ``eval_fn(model)`` every ``eval_every`` steps and at the end;
+        eval_fn: called as ``eval_fn(model)`` at every step number divisible by ``eval_every``
+            (counted after ``history``'s last step when resuming) and at the end;
             returns named metrics, stored in ``History.metrics``.
         device: move the model there first (defaults to the model's own device).
         history: continue an earlier ``History`` (resuming); steps are numbered after it.
@@ -117,9 +118,9 @@ def fit(
         history.step.append(start_step + i + 1)
         history.loss.append(loss.item())
         bar.set_postfix(loss=f"{history.loss[-1]:.4g}", refresh=False)
-        last = i == steps - 1
-        if eval_fn is not None and ((eval_every and (i + 1) % eval_every == 0) or last):
-            _record_eval(model, eval_fn, history, start_step + i + 1)
+        step = start_step + i + 1  # numbered after a resumed history, so is the schedule
+        if eval_fn is not None and ((eval_every and step % eval_every == 0) or i == steps - 1):
+            _record_eval(model, eval_fn, history, step)
     history.seconds += time.perf_counter() - started
     model.eval()
     return history

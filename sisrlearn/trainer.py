@@ -161,7 +161,7 @@ def train_recipe(
         fit(net, loader, _loss(recipe.loss), steps=steps - done, optimizer=opt,
             learning_rate=learning_rate, scheduler=_cosine_from(done, steps),
             grad_clip=recipe.grad_clip, eval_fn=on_eval,
-            eval_every=1, history=history,  # on_eval decides, by the absolute step
+            eval_every=math.gcd(eval_every, checkpoint_every), history=history,
             progress=progress and rank == 0)  # fmt: skip
     except KeyboardInterrupt:
         if writer:

@@ -29,6 +29,9 @@ def test_fit_lowers_the_loss_and_records_history():
     resumed = fit(model, batches, loss_fn, steps=5, learning_rate=1e-2, history=hist,
                   progress=False)  # fmt: skip
     assert resumed.step[-1] == 65
+    again = fit(model, batches, loss_fn, steps=20, learning_rate=1e-2, history=resumed,
+                eval_fn=lambda m: {"mse": 0.0}, eval_every=20, progress=False)  # fmt: skip
+    assert again.eval_step == [20, 40, 60, 80, 85]  # by step number, after the resumed history
     assert History.from_dict(resumed.to_dict()).loss == resumed.loss
 
 
