@@ -176,7 +176,8 @@ def benchmark(
     """Score every method on every folder at every scale.
 
     Returns one row per (method, dataset, scale): ``method, protocol, dataset, scale, psnr,
-    ssim, num_images, seconds`` (seconds = time inside the method, summed over images).
+    ssim, num_images, seconds`` (seconds = time inside the method, summed over images) and
+    ``per_image`` (image name -> PSNR).
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
@@ -188,7 +189,7 @@ def benchmark(
         paths, _ = list_images(folder)
         if not paths:
             raise ValueError(f"folder {str(folder)!r} holds no image files")
-        datasets.append((Path(folder).name, [load_image(p) for p in paths]))
+        datasets.append((Path(folder).name, [(Path(p).stem, load_image(p)) for p in paths]))
     rows = []
     # a shipped model is scored only at the scales it was trained for
     jobs = [(m, d, s) for m in resolved for d in datasets for s in scales
@@ -201,8 +202,8 @@ def benchmark(
 
 
 def _score(method: Method, dataset: str, images: Iterable, scale: int, protocol: str) -> dict:
-    psnrs, ssims, seconds = [], [], 0.0
-    for hr in images:
+    psnrs, ssims, names, seconds = [], [], [], 0.0
+    for name, hr in images:
         lr, reference = prepare(hr, scale, protocol, channels=method.channels)
         started = time.perf_counter()
         with torch.no_grad():
@@ -211,10 +212,12 @@ def _score(method: Method, dataset: str, images: Iterable, scale: int, protocol:
         result = evaluate(sr, reference, scale, protocol=protocol)
         psnrs.append(result["psnr"])
         ssims.append(result["ssim"])
+        names.append(name)
     return {
         "method": method.name, "protocol": protocol, "dataset": dataset, "scale": scale,
         "psnr": sum(psnrs) / len(psnrs), "ssim": sum(ssims) / len(ssims),
         "num_images": len(psnrs), "seconds": seconds,
+        "per_image": dict(zip(names, psnrs, strict=True)),
     }  # fmt: skip
 
 

@@ -36,6 +36,10 @@ def _bench(args: argparse.Namespace) -> int:
         for path in skipped:
             print(f"note: skipping {path} (not an image file)", file=sys.stderr)
     _load_methods()
+    if args.steps is not None:
+        from .dip import register_bench_method
+
+        register_bench_method(steps=args.steps, progress=not args.quiet)
     rows = benchmark(args.data, args.methods, args.scales, protocol=args.protocol,
                      progress=not args.quiet)  # fmt: skip
     table = markdown_table(rows)
@@ -124,8 +128,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _load_methods() -> None:
-    """Import the modules that register methods (the zoo's shipped models, ScSR)."""
-    from . import sparse, zoo  # noqa: F401
+    """Import the modules that register methods (the zoo's shipped models, ScSR, DIP)."""
+    from . import dip, sparse, zoo  # noqa: F401
 
 
 def _colorize(args: argparse.Namespace) -> int:
@@ -194,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", metavar="FILE",
                    help="put the table between the '<!-- sisrlearn bench: start/end -->' lines "
                         "of FILE (e.g. README.md), keeping the rest")  # fmt: skip
+    p.add_argument("--steps", type=_positive_int, metavar="N",
+                   help="iterations per image of the iterative method dip (default: the "
+                        "paper's 2000)")  # fmt: skip
     p.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_bench)

@@ -27,16 +27,17 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._validate import as_batch, check_scale, unbatch
+from .bench import register_method
 from .metrics import psnr
 from .models.dip import SkipNet
 from .resize import imresize
-from .runtime import autocast
+from .runtime import autocast, get_device
 from .train import History
 
 __all__ = [
     "DIPResult", "noise_input", "masked_mse", "sr_data_term", "ema_update", "fit_prior",
     "dip_denoise", "dip_jpeg", "dip_inpaint", "dip_super_resolve", "impedance",
-    "iterations_to_mse", "sr_method", "IMPEDANCE_TARGETS",
+    "iterations_to_mse", "sr_method", "register_bench_method", "IMPEDANCE_TARGETS",
 ]  # fmt: skip
 
 DOWNSAMPLERS = ("bicubic", "lanczos2")
@@ -334,24 +335,39 @@ def sr_method(
     """``fn(lr, scale)`` for ``sisrlearn.bench``: DIP x``scale`` of each image in a batch.
 
     A fresh paper skip net (``width`` channels, 128 in the paper) is fitted to every image
-    for ``steps`` iterations (paper: 2000 for x4); nothing is trained beforehand.
+    for ``steps`` iterations (paper: 2000 for x4); nothing is trained beforehand. ``device``
+    defaults to the best available one (CUDA when there is a GPU).
     """
     _check_options(steps, 0.01, 0.0, 0.0, 0, 0)
 
     def fn(lr: torch.Tensor, scale: int) -> torch.Tensor:
+        dev = torch.device(device) if device is not None else get_device()
         outs = []
         for i, one in enumerate(lr):
             torch.manual_seed(i)
-            net = SkipNet(32, one.shape[0], channels_down=width, channels_up=width).to(
-                device or "cpu"
-            )
-            res = dip_super_resolve(one.float().clamp(0, 1), scale, steps=steps, net=net,
-                                    generator=torch.Generator().manual_seed(i),
-                                    progress=progress)  # fmt: skip
-            outs.append(res.image)
+            net = SkipNet(32, one.shape[0], channels_down=width, channels_up=width).to(dev)
+            with torch.enable_grad():  # bench scores methods under no_grad; DIP fits a net
+                res = dip_super_resolve(one.float().clamp(0, 1), scale, steps=steps, net=net,
+                                        generator=torch.Generator().manual_seed(i),
+                                        progress=progress)  # fmt: skip
+            outs.append(res.image.to(lr.device))
         return torch.stack(outs).to(lr)
 
     return fn
+
+
+def register_bench_method(*, steps: int = 2000, progress: bool = False) -> None:
+    """(Re-)register the ``dip`` method of ``sisrlearn bench`` with ``steps`` iterations."""
+    register_method(
+        "dip",
+        sr_method(steps=steps, progress=progress),
+        channels="any",
+        overwrite=True,
+        description=f"Deep Image Prior, {steps} iterations per image (no training data)",
+    )
+
+
+register_bench_method()
 
 
 def _net_device(net: nn.Module | None) -> torch.device:

@@ -235,7 +235,7 @@ def _scorer(model_name: str, kwargs: dict, images: dict, scales: Sequence[int], 
         infer.load_state_dict(_unwrap(model).state_dict())
         method = bench.Method("training", model_method(infer, upsampled=recipe.upsampled),
                               channels)  # fmt: skip
-        return {f"psnr_x{s}": bench._score(method, "val", list(images.values()), s, "matlab")
+        return {f"psnr_x{s}": bench._score(method, "val", list(images.items()), s, "matlab")
                 ["psnr"] for s in scales}  # fmt: skip
 
     return score

@@ -32,9 +32,13 @@ def folder(tmp_path):
 def test_benchmark_rows_and_bicubic_by_hand(folder):
     rows = benchmark([folder], ["bicubic", "nearest"], [2, 3], progress=False)
     assert len(rows) == 4
-    keys = {"method", "protocol", "dataset", "scale", "psnr", "ssim", "num_images", "seconds"}
+    keys = {"method", "protocol", "dataset", "scale", "psnr", "ssim", "num_images", "seconds",
+            "per_image"}  # fmt: skip
     assert all(set(r) == keys for r in rows)
     assert rows[0]["dataset"] == "Tiny" and rows[0]["num_images"] == 3
+    per_image = rows[0]["per_image"]
+    assert sorted(per_image) == ["gray", "img0", "img1"]
+    assert sum(per_image.values()) / 3 == pytest.approx(rows[0]["psnr"])
     bic = {r["scale"]: r["psnr"] for r in rows if r["method"] == "bicubic"}
     near = {r["scale"]: r["psnr"] for r in rows if r["method"] == "nearest"}
     assert bic[2] > bic[3] and all(bic[s] != near[s] for s in (2, 3))

@@ -278,3 +278,28 @@ def test_sr_method_plugs_into_bench():
     assert out.shape == (1, 64, 64) and 0 <= out.min() <= out.max() <= 1
     with pytest.raises(ValueError, match="steps"):
         sr_method(steps=0)
+
+
+def test_bench_command_knows_dip_and_its_steps(tmp_path, capsys):
+    import json
+
+    from sisrlearn.bench import get_method
+    from sisrlearn.cli import main
+    from sisrlearn.dip import register_bench_method
+    from sisrlearn.images import save_image
+
+    folder = tmp_path / "Mini"
+    folder.mkdir()
+    save_image(tiny_image(3, 64), folder / "a.png")
+    out = tmp_path / "rows.json"
+    try:
+        code = main(["bench", "--data", str(folder), "--methods", "dip", "--scales", "4",
+                     "--steps", "2", "--json", str(out), "--quiet"])  # fmt: skip
+        assert code == 0
+        assert "2 iterations" in get_method("dip").description
+        (row,) = json.loads(out.read_text())
+        assert row["method"] == "dip" and row["scale"] == 4 and set(row["per_image"]) == {"a"}
+        assert "| dip | matlab | Mini | x4 |" in capsys.readouterr().out
+    finally:
+        register_bench_method()  # the paper's 2000 again for the other tests
+    assert "2000 iterations" in get_method("dip").description
