@@ -44,6 +44,11 @@ from .ch06_08_gan import (  # noqa: F401
     check_perceptual_loss,
     check_srgan_generator_loss,
 )
+from .ch09_dip import (  # noqa: F401
+    check_ema,
+    check_masked_loss,
+    check_sr_data_term,
+)
 from .ch10_colorize import (  # noqa: F401
     check_annealed_mean,
     check_rebalancing_weights,
@@ -57,11 +62,13 @@ __all__ = [
     "check_conv2d_by_hand",
     "check_cubic",
     "check_discriminator_shapes",
+    "check_ema",
     "check_filter_match",
     "check_gradient_energy",
     "check_high_frequency_energy",
     "check_hinge_loss",
     "check_ista_step",
+    "check_masked_loss",
     "check_max_pool_by_hand",
     "check_mmse_prediction",
     "check_neuron",
@@ -77,6 +84,7 @@ __all__ = [
     "check_rgb_to_y",
     "check_soft_encode",
     "check_soft_threshold",
+    "check_sr_data_term",
     "check_sr_patch",
     "check_srcnn",
     "check_srgan_generator_loss",
