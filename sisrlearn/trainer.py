@@ -133,7 +133,8 @@ def train_recipe(
     augment_gen = generator if rank == 0 else torch.Generator().manual_seed(seed + rank)
     dataset = recipe_dataset(recipe, data, scales, label_crop=crop, augment=augment,
                              generator=augment_gen)  # fmt: skip
-    net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    trained = _AllRecursions(model) if recipe.loss == "recursive" else model
+    net = nn.parallel.DistributedDataParallel(trained) if world > 1 else trained
     learning_rate = learning_rate or recipe.learning_rate
     opt = _optimizer(model, net, optimizer or recipe.optimizer, learning_rate)
     history = _restore(ckpt, model, opt, device) if resume else History()
@@ -158,7 +159,7 @@ def train_recipe(
         return metrics
 
     try:
-        fit(net, loader, _loss(recipe.loss), steps=steps - done, optimizer=opt,
+        fit(net, loader, _loss(recipe.loss, done, steps), steps=steps - done, optimizer=opt,
             learning_rate=learning_rate, scheduler=_cosine_from(done, steps),
             grad_clip=recipe.grad_clip, eval_fn=on_eval,
             eval_every=math.gcd(eval_every, checkpoint_every), history=history,
@@ -216,12 +217,49 @@ def _build_kwargs(model_name: str, kwargs: dict, scales: Sequence[int]) -> dict:
     return kwargs
 
 
-def _loss(name: str) -> nn.Module:
+def _loss(name: str, done: int = 0, total: int = 1) -> nn.Module:
     if name == "mse":
         return nn.MSELoss()
     if name == "l1":
         return nn.L1Loss()
-    raise ValueError(f"loss must be 'mse' or 'l1', got {name!r}")
+    if name == "recursive":
+        return RecursiveSupervision(total, done)
+    raise ValueError(f"loss must be 'mse', 'l1' or 'recursive', got {name!r}")
+
+
+class _AllRecursions(nn.Module):
+    """Training view of a DRCN: returns the ensemble output and every recursion's
+    prediction stacked as (1 + D, N, C, H, W), for :class:`RecursiveSupervision`."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y, preds = self.model.forward_all(x)
+        return torch.cat([y.unsqueeze(0), preds])
+
+
+class RecursiveSupervision(nn.Module):
+    """DRCN's loss with recursive supervision (Kim et al. 2016, eq. 11, as
+    ``DRCN.recursive_loss``): ``alpha * mean_d MSE(y_d, t) + (1 - alpha) * MSE(y, t)`` on the
+    stacked outputs of :class:`_AllRecursions`. ``alpha`` decays linearly from 1 (every
+    recursion supervised) to 0 (the ensemble alone) over the ``total`` steps of the run;
+    ``done`` steps are already behind (a resumed run continues the schedule)."""
+
+    def __init__(self, total: int, done: int = 0) -> None:
+        super().__init__()
+        self.total, self.calls = max(total, 1), done
+
+    def alpha(self) -> float:
+        return max(0.0, 1.0 - self.calls / self.total)
+
+    def forward(self, stacked: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        alpha = self.alpha()
+        self.calls += 1
+        ensemble = ((stacked[0] - target) ** 2).mean()
+        per_recursion = ((stacked[1:] - target.unsqueeze(0)) ** 2).mean()
+        return alpha * per_recursion + (1 - alpha) * ensemble
 
 
 def _scorer(model_name: str, kwargs: dict, images: dict, scales: Sequence[int], device):

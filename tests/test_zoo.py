@@ -85,8 +85,8 @@ def test_stop_and_resume_equals_one_run(images, tmp_path, monkeypatch):
     straight, _ = _train(images, tmp_path / "a.pt", 4)
     real_loss, calls = trainer._loss, {"n": 0}
 
-    def interrupting(name):
-        fn = real_loss(name)
+    def interrupting(name, *schedule):
+        fn = real_loss(name, *schedule)
 
         def loss(out, target):
             calls["n"] += 1
@@ -179,3 +179,31 @@ def test_train_or_load_trains_without_shipped_weights(tmp_path, monkeypatch):
     save_image(torch.rand(1, 200, 200), tmp_path / "hr" / "big.png")  # 144 sub-images
     model = zoo.train_or_load("srcnn_x2", steps=1, data=tmp_path / "hr", progress=False)
     assert not model.training and isinstance(model, SRCNN)
+
+
+def test_recursive_supervision_decays_from_every_recursion_to_the_ensemble():
+    loss = trainer.RecursiveSupervision(total=4)
+    target = torch.zeros(2, 1, 3, 3)
+    stacked = torch.stack([torch.full_like(target, 1.0),  # the ensemble: error 1
+                           torch.full_like(target, 2.0),  # recursion 1: error 4
+                           torch.zeros_like(target)])  # recursion 2: exact  # fmt: skip
+    got = [float(loss(stacked, target)) for _ in range(5)]
+    # alpha = 1, 0.75, 0.5, 0.25, 0: alpha * mean(4, 0) + (1 - alpha) * 1
+    assert got == pytest.approx([2.0, 1.75, 1.5, 1.25, 1.0])
+    resumed = trainer.RecursiveSupervision(total=4, done=2)
+    assert resumed.alpha() == 0.5
+
+
+def test_train_drcn_uses_recursive_supervision(images, tmp_path):
+    from sisrlearn.models.drcn import DRCN
+
+    torch.manual_seed(0)
+    model, history = zoo.train_recipe(
+        "drcn", 3, images, steps=2, batch_size=2, augment=False, progress=False,
+        model_kwargs={"recursions": 2, "num_features": 4}, out=tmp_path / "drcn_x3.pt",
+    )  # fmt: skip
+    assert isinstance(model, DRCN) and len(history.loss) == 2
+    record = json.loads((tmp_path / "drcn_x3.json").read_text())
+    assert record["recipe"]["loss"] == "recursive"
+    loaded = DRCN(recursions=2, num_features=4)
+    loaded.load_state_dict(torch.load(tmp_path / "drcn_x3.pt", weights_only=True))

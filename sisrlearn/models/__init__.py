@@ -32,7 +32,9 @@ class Recipe:
         batch_size: sub-images per step.
         learning_rate: for the optimiser.
         optimizer: ``"adam"`` or ``"sgd"`` (momentum 0.9).
-        loss: ``"mse"`` or ``"l1"``.
+        loss: ``"mse"``, ``"l1"`` or ``"recursive"`` (DRCN's recursive supervision: every
+            recursion's prediction and the ensemble, weighted by an ``alpha`` that decays
+            from 1 to 0 over the run).
         steps: default number of steps of ``sisrlearn train``.
         grad_clip: global gradient-norm clip (None: none).
         scales: train on a mix of these scales (VDSR); empty = the ``--scale`` given.
