@@ -89,7 +89,7 @@ def train_srgan(
         discriminator: e.g. ``build_model("srgan_discriminator")``; returns logits.
         loader: yields ``(lr, hr)`` batches (HR crops of the discriminator's input size).
         steps: optimisation steps of each network.
-        content_loss: ``F.mse_loss`` (SRGAN-MSE) or a :class:`sisrlearn.gan.PerceptualLoss`
+        content_loss: ``F.mse_loss`` (SRGAN-MSE) or a :class:`sisrlearn.perceptual.PerceptualLoss`
             (SRGAN-VGG54).
         adversarial_weight: ``1e-3`` in the paper.
         gan_loss: default ``GANLoss("nonsaturating")`` (the paper's ``-log D(G(I_LR))``).
