@@ -185,10 +185,8 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sisrlearn", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_bench(sub) -> None:
+    """The ``sisrlearn bench`` arguments."""
     p = sub.add_parser("bench", help="score SR methods on image folders (Y channel)")
     p.add_argument("--data", nargs="+", required=True, metavar="DIR", help="image folders")
     p.add_argument("--methods", nargs="+", default=["bicubic"], metavar="NAME")
@@ -205,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_bench)
 
+
+def _add_upscale(sub) -> None:
+    """The ``sisrlearn upscale`` arguments."""
     p = sub.add_parser("upscale", help="enlarge one image file")
     p.add_argument("input", metavar="IN")
     p.add_argument("output", metavar="OUT")
@@ -230,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     p.set_defaults(func=_upscale)
 
+
+def _add_train(sub) -> None:
+    """The ``sisrlearn train`` arguments."""
     p = sub.add_parser("train", help="train a model with its recipe (resumable)")
     p.add_argument("model", metavar="MODEL", help="a registered model, e.g. srcnn")
     p.add_argument("--scale", type=_positive_int, required=True)
@@ -256,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_train)
 
+
+def _add_colorize(sub) -> None:
+    """The ``sisrlearn colorize`` arguments."""
     p = sub.add_parser("colorize", help="colorize one image file (colour input: L only)")
     p.add_argument("input", metavar="IN")
     p.add_argument("output", metavar="OUT")
@@ -269,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     p.set_defaults(func=_colorize)
 
+
+def _add_exercises(sub) -> None:
+    """The ``sisrlearn exercises`` arguments."""
     p = sub.add_parser("exercises", help="generate student notebooks from solution notebooks")
     p.add_argument("--solutions", default="exercises/solutions", metavar="DIR")
     p.add_argument("--out", default="exercises", metavar="DIR")
@@ -280,8 +290,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_exercises)
 
+
+def _add_doctor(sub) -> None:
+    """The ``sisrlearn doctor`` arguments."""
     p = sub.add_parser("doctor", help="device, versions, fast mode, data and weights")
     p.set_defaults(func=_doctor)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sisrlearn", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_bench(sub)
+    _add_upscale(sub)
+    _add_train(sub)
+    _add_colorize(sub)
+    _add_exercises(sub)
+    _add_doctor(sub)
     return parser
 
 
