@@ -19,6 +19,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture
+def one_thread():
+    """Tiny problems: one thread avoids thread overhead on a busy machine (modules that want
+    it say ``pytestmark = pytest.mark.usefixtures("one_thread")``)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield
@@ -45,3 +55,32 @@ def assert_checker_contract(checker, solution, bugs, capsys):
             checker(bug, strict=True)
     assert checker(not_done, strict=False) is False
     assert "not implemented yet" in capsys.readouterr().out
+
+
+def reference_ms_ssim(x, y, weights=(0.0448, 0.2856, 0.3001, 0.2363, 0.1333)) -> float:
+    """NumPy/SciPy MS-SSIM (Wang et al. 2003) for the metric and loss tests: valid 11x11
+    Gaussian windows, 2x2 mean pooling."""
+    import numpy as np
+    from scipy.ndimage import correlate
+
+    g = np.exp(-((np.arange(11) - 5) ** 2) / (2 * 1.5**2))
+    win = np.outer(g, g) / np.outer(g, g).sum()
+    c1, c2 = 0.01**2, 0.03**2
+    value = 1.0
+    for level, w in enumerate(weights):
+
+        def f(a):
+            return correlate(a, win, mode="constant")[5:-5, 5:-5]
+
+        mx, my = f(x), f(y)
+        vx, vy, cxy = f(x * x) - mx**2, f(y * y) - my**2, f(x * y) - mx * my
+        cs = ((2 * cxy + c2) / (vx + vy + c2)).mean()
+        if level < len(weights) - 1:
+            value *= max(cs, 0) ** w
+            h, wd = x.shape[0] // 2 * 2, x.shape[1] // 2 * 2
+            x = x[:h, :wd].reshape(h // 2, 2, wd // 2, 2).mean((1, 3))
+            y = y[:h, :wd].reshape(h // 2, 2, wd // 2, 2).mean((1, 3))
+        else:
+            lum = (2 * mx * my + c1) / (mx**2 + my**2 + c1)
+            value *= max((lum * (2 * cxy + c2) / (vx + vy + c2)).mean(), 0) ** w
+    return value

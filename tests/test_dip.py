@@ -21,14 +21,7 @@ from sisrlearn.models.dip import ResNetPrior, SkipNet, UNetPrior, count_paramete
 from sisrlearn.resize import imresize
 from sisrlearn.train import load_weights, save_weights
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # tiny convolutions: one thread avoids synchronisation costs on a busy machine
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def tiny_net(out_channels=3, depth=2):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from scipy.ndimage import correlate
+from conftest import reference_ms_ssim
 from skimage.metrics import structural_similarity
 
 from sisrlearn import losses
@@ -16,30 +16,6 @@ def _pair(seed=0, shape=(2, 1, 24, 24)):
     hr = torch.rand(shape, generator=gen, dtype=torch.float64)
     sr = (hr + 0.1 * torch.randn(shape, generator=gen, dtype=torch.float64)).clamp(0, 1)
     return sr, hr
-
-
-def _np_ms_ssim(x: np.ndarray, y: np.ndarray, weights) -> float:
-    """Wang et al. 2003 in NumPy: valid 11x11 Gaussian windows, 2x2 mean pooling."""
-    g = np.exp(-((np.arange(11) - 5) ** 2) / (2 * 1.5**2))
-    win = np.outer(g, g) / np.outer(g, g).sum()
-    c1, c2 = 0.01**2, 0.03**2
-    value = 1.0
-    for level, w in enumerate(weights):
-
-        def f(a):
-            return correlate(a, win, mode="constant")[5:-5, 5:-5]
-
-        mx, my = f(x), f(y)
-        vx, vy, cxy = f(x * x) - mx**2, f(y * y) - my**2, f(x * y) - mx * my
-        cs = (2 * cxy + c2) / (vx + vy + c2)
-        if level < len(weights) - 1:
-            value *= max(cs.mean(), 0) ** w
-            x = x.reshape(x.shape[0] // 2, 2, x.shape[1] // 2, 2).mean((1, 3))
-            y = y.reshape(y.shape[0] // 2, 2, y.shape[1] // 2, 2).mean((1, 3))
-        else:
-            lum = (2 * mx * my + c1) / (mx**2 + my**2 + c1)
-            value *= max((lum * cs).mean(), 0) ** w
-    return value
 
 
 def test_pixel_losses_equal_torch_and_numpy():
@@ -76,7 +52,7 @@ def test_ms_ssim_loss_and_mix_against_numpy():
     real = sample("camera")[:, :64, :64].double()
     noisy = (real + 0.05 * torch.randn(real.shape, dtype=torch.float64)).clamp(0, 1)
     weights = (0.3, 0.3, 0.4)  # three scales fit a 64x64 image
-    ref = _np_ms_ssim(noisy[0].numpy(), real[0].numpy(), weights)
+    ref = reference_ms_ssim(noisy[0].numpy(), real[0].numpy(), weights)
     got = losses.ms_ssim_loss(noisy, real, weights=weights)
     assert abs(float(got) - (1 - ref)) < 1e-6
     l1 = np.abs((noisy - real).numpy()).mean()

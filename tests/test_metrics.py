@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import torch
-from scipy.ndimage import correlate
+from conftest import reference_ms_ssim
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from sisrlearn.images import sample
@@ -44,37 +44,11 @@ def test_psnr_per_image_and_shave():
     assert abs(float(mse(sr[1:], hr[1:], shave=1)) - 1e-4) < 1e-7
 
 
-def _reference_ms_ssim(x: np.ndarray, y: np.ndarray) -> float:
-    """NumPy/SciPy MS-SSIM (Wang et al. 2003): valid Gaussian windows, 2x2 mean pooling."""
-    weights = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333]
-    g = np.exp(-((np.arange(11) - 5) ** 2) / (2 * 1.5**2))
-    win = np.outer(g, g) / np.outer(g, g).sum()
-    c1, c2 = 0.01**2, 0.03**2
-    value = 1.0
-    for level, w in enumerate(weights):
-
-        def f(a):
-            return correlate(a, win, mode="constant")[5:-5, 5:-5]
-
-        mx, my = f(x), f(y)
-        vx, vy, cxy = f(x * x) - mx**2, f(y * y) - my**2, f(x * y) - mx * my
-        cs = ((2 * cxy + c2) / (vx + vy + c2)).mean()
-        if level < len(weights) - 1:
-            value *= max(cs, 0) ** w
-            h, wd = x.shape[0] // 2 * 2, x.shape[1] // 2 * 2
-            x = x[:h, :wd].reshape(h // 2, 2, wd // 2, 2).mean((1, 3))
-            y = y[:h, :wd].reshape(h // 2, 2, wd // 2, 2).mean((1, 3))
-        else:
-            lum = (2 * mx * my + c1) / (mx**2 + my**2 + c1)
-            value *= max((lum * (2 * cxy + c2) / (vx + vy + c2)).mean(), 0) ** w
-    return value
-
-
 def test_ms_ssim_against_reference_and_identity():
     real = sample("camera")[:, :200, :180].double()
     noisy = (real + 0.05 * torch.randn(real.shape, dtype=torch.float64)).clamp(0, 1)
     ours = float(ms_ssim(noisy, real))
-    ref = _reference_ms_ssim(noisy[0].numpy(), real[0].numpy())
+    ref = reference_ms_ssim(noisy[0].numpy(), real[0].numpy())
     assert abs(ours - ref) < 1e-6
     assert abs(float(ms_ssim(real, real)) - 1.0) < 1e-9
     with pytest.raises(ValueError, match="at least 161x161"):

@@ -10,14 +10,7 @@ from sisrlearn.models import build_model
 from sisrlearn.models.scn import SCN, combination_weight
 from sisrlearn.train import load_weights, save_weights
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny problems: one thread avoids thread overhead on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _problem(m=16, k=32, n=40, seed=0, density=0.1, noise=0.05):
