@@ -84,3 +84,17 @@ def reference_ms_ssim(x, y, weights=(0.0448, 0.2856, 0.3001, 0.2363, 0.1333)) ->
             lum = (2 * mx * my + c1) / (mx**2 + my**2 + c1)
             value *= max((lum * (2 * cxy + c2) / (vx + vy + c2)).mean(), 0) ** w
     return value
+
+
+def two_step_losses(model, opt, x, y) -> list[float]:
+    """The MSE before each of two optimiser steps (the "one step lowers the loss" tests)."""
+    import torch.nn.functional as F
+
+    losses = []
+    for _ in range(2):
+        loss = F.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses

@@ -3,6 +3,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import two_step_losses
 from torch import nn
 
 from sisrlearn.models import MODELS, build_model
@@ -79,13 +80,7 @@ def test_one_step_lowers_the_loss(name):
     y = F.interpolate(x, size=(16, 16), mode="bilinear", align_corners=False) if post else x
     y = 0.5 * y + 0.2
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    losses = []
-    for _ in range(2):
-        loss = F.mse_loss(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
+    losses = two_step_losses(model, opt, x, y)
     assert losses[1] < losses[0]
 
 

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import two_step_losses
 from scipy import ndimage
 
 from sisrlearn.models import MODELS, build_model
@@ -49,13 +50,7 @@ def test_one_step_lowers_the_loss():
     x = torch.rand(8, 1, 33, 33)
     y = x[..., 8:-8, 8:-8]
     opt = torch.optim.Adam(model.param_groups(1e-3))
-    losses = []
-    for _ in range(2):
-        loss = F.mse_loss(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
+    losses = two_step_losses(model, opt, x, y)
     assert losses[1] < losses[0]
 
 
