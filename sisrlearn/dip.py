@@ -159,7 +159,8 @@ def fit_prior(
     target = target.to(device) if target is not None else None
     opt = torch.optim.Adam(net.parameters(), lr=learning_rate)
     history, result = History(), DIPResult(torch.empty(0), torch.empty(0), History())
-    average, saved, prev_loss = None, None, math.inf
+    guard = _Backtracker(backtrack, result)
+    average = None
     started = time.perf_counter()
     for step in tqdm(range(1, steps + 1), disable=not progress, desc="DIP", leave=False):
         z_in = z
@@ -171,17 +172,8 @@ def fit_prior(
         output = output.float().contiguous()
         loss = loss_fn(output)
         value = float(loss.detach())
-        if backtrack is not None:
-            if saved is not None and (not math.isfinite(value) or value > backtrack * prev_loss):
-                net.load_state_dict(saved[0])
-                opt.load_state_dict(saved[1])
-                result.backtracks += 1
-                continue
-            saved = (copy.deepcopy(net.state_dict()), copy.deepcopy(opt.state_dict()))
-            prev_loss = value
-        elif not math.isfinite(value):
-            raise FloatingPointError(f"loss became {value} at step {step}; lower learning_rate "
-                                     "or pass backtrack=5.0")  # fmt: skip
+        if guard.skip(value, net, opt, step):
+            continue
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -190,11 +182,7 @@ def fit_prior(
         history.step.append(step)
         history.loss.append(value)
         if (eval_every and step % eval_every == 0) or step == steps:
-            if target is not None:
-                history.eval_step.append(step)
-                for key, img in (("psnr", output), ("psnr_ema", average)):
-                    value_db = float(psnr(img.detach().clamp(0, 1), target))
-                    history.metrics.setdefault(key, []).append(value_db)
+            _record_psnr(history, step, target, output, average)
             if callback is not None:
                 callback(step, output.detach(), average)
         if snapshot_every and step % snapshot_every == 0:
@@ -202,6 +190,41 @@ def fit_prior(
     history.seconds = time.perf_counter() - started
     result.image, result.last, result.history = average.clamp(0, 1), last, history
     return result
+
+
+class _Backtracker:
+    """Optional backtracking: a loss above ``factor`` x the previous one (or not finite)
+    restores the weights and optimiser of the previous step, and the step is skipped."""
+
+    def __init__(self, factor: float | None, result: DIPResult) -> None:
+        self.factor, self.result = factor, result
+        self.saved, self.previous = None, math.inf
+
+    def skip(self, value: float, net: nn.Module, opt: torch.optim.Optimizer, step: int) -> bool:
+        if self.factor is None:
+            if not math.isfinite(value):
+                raise FloatingPointError(f"loss became {value} at step {step}; lower "
+                                         "learning_rate or pass backtrack=5.0")  # fmt: skip
+            return False
+        if self.saved is not None and (
+            not math.isfinite(value) or value > self.factor * self.previous
+        ):
+            net.load_state_dict(self.saved[0])
+            opt.load_state_dict(self.saved[1])
+            self.result.backtracks += 1
+            return True
+        self.saved = (copy.deepcopy(net.state_dict()), copy.deepcopy(opt.state_dict()))
+        self.previous = value
+        return False
+
+
+def _record_psnr(history: History, step: int, target, output, average) -> None:
+    """PSNR to the ground truth of the output and of the moving average (figures only)."""
+    if target is None:
+        return
+    history.eval_step.append(step)
+    for key, img in (("psnr", output), ("psnr_ema", average)):
+        history.metrics.setdefault(key, []).append(float(psnr(img.detach().clamp(0, 1), target)))
 
 
 def _finish(result: DIPResult, single: bool) -> DIPResult:
