@@ -301,4 +301,3 @@ def train_gan(
                 history.snapshots.append(generator(fixed_z).cpu())
             history.snapshot_step.append(step)
     return history
-
