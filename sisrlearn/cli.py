@@ -37,6 +37,8 @@ def _bench(args: argparse.Namespace) -> int:
             print(f"note: skipping {path} (not an image file)", file=sys.stderr)
     _load_methods()
     if args.steps is not None:
+        if "dip" not in args.methods:
+            raise UsageError("--steps sets the iterations of the dip method; add dip to --methods")
         from .dip import register_bench_method
 
         register_bench_method(steps=args.steps, progress=not args.quiet)

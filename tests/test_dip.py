@@ -296,3 +296,5 @@ def test_bench_command_knows_dip_and_its_steps(tmp_path, capsys):
     finally:
         register_bench_method()  # the paper's 2000 again for the other tests
     assert "2000 iterations" in get_method("dip").description
+    assert main(["bench", "--data", str(folder), "--methods", "bicubic", "--steps", "2"]) == 2
+    assert "add dip to --methods" in capsys.readouterr().err
