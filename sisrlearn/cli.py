@@ -108,6 +108,7 @@ def _train(args: argparse.Namespace) -> int:
             optimizer=args.optimizer,
             learning_rate=args.lr,
             batch_size=args.batch_size,
+            patch_size=args.patch_size,
             model_kwargs=kwargs,
             augment=not args.no_augment,
             resume=args.resume,
@@ -248,6 +249,12 @@ def _add_train(sub) -> None:
     p.add_argument("--optimizer", choices=["adam", "sgd"], help="default: the recipe's")
     p.add_argument("--lr", type=float, help="learning rate (default: the recipe's)")
     p.add_argument("--batch-size", type=_positive_int)
+    p.add_argument(
+        "--patch-size",
+        type=_positive_int,
+        metavar="N",
+        help="training sub-image side on the input's grid (default: the recipe's)",
+    )
     p.add_argument(
         "--model-arg",
         action="append",

@@ -16,6 +16,7 @@ import os
 import shlex
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -88,6 +89,7 @@ def train_recipe(
     optimizer: str | None = None,
     learning_rate: float | None = None,
     batch_size: int | None = None,
+    patch_size: int | None = None,
     model_kwargs: dict | None = None,
     augment: bool = True,
     resume: bool = False,
@@ -108,6 +110,8 @@ def train_recipe(
             while training, ``.ckpt`` (resumable checkpoint).
         val: folder of HR images scored (matlab protocol PSNR) every ``eval_every`` steps.
         optimizer, learning_rate, batch_size: override the recipe.
+        patch_size: override the recipe's sub-image side (on the input's grid); the stride
+            keeps the recipe's ratio to it. The record stores the recipe as trained.
         model_kwargs: constructor arguments (e.g. ``f2=1`` for SRCNN 9-1-5).
         resume: continue from ``out``'s checkpoint up to ``steps`` in all.
         overwrite: replace an existing ``out``.
@@ -119,8 +123,9 @@ def train_recipe(
     global batch, and only rank 0 writes files.
     """
     recipe, scales, steps = _resolve(model_name, scale, steps)
+    recipe = _override(recipe, optimizer, learning_rate, batch_size, patch_size, steps)
     out, ckpt = _check_paths(out, resume=resume, overwrite=overwrite)
-    batch_size = batch_size or recipe.batch_size
+    batch_size = recipe.batch_size
     world, rank = _distributed_setup()
     if batch_size % world:
         raise ValueError(f"batch_size={batch_size} must divide by the {world} processes")
@@ -135,8 +140,8 @@ def train_recipe(
                              generator=augment_gen)  # fmt: skip
     trained = _AllRecursions(model) if recipe.loss == "recursive" else model
     net = nn.parallel.DistributedDataParallel(trained) if world > 1 else trained
-    learning_rate = learning_rate or recipe.learning_rate
-    opt = _optimizer(model, net, optimizer or recipe.optimizer, learning_rate)
+    learning_rate = recipe.learning_rate
+    opt = _optimizer(model, net, recipe.optimizer, learning_rate)
     history = _restore(ckpt, model, opt, device) if resume else History()
     done = history.step[-1] if history.step else 0
     if done >= steps:
@@ -186,6 +191,18 @@ def _resolve(model_name: str, scale: int, steps: int | None):
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
     return recipe, scales, steps
+
+
+def _override(recipe: Recipe, optimizer, learning_rate, batch_size, patch_size, steps) -> Recipe:
+    """The recipe as this run trains it (the record stores this one, not the default)."""
+    if patch_size is not None:
+        if isinstance(patch_size, bool) or not isinstance(patch_size, int) or patch_size < 1:
+            raise ValueError(f"patch_size must be a positive int, got {patch_size!r}")
+        stride = max(1, round(recipe.stride * patch_size / recipe.patch_size))
+        recipe = replace(recipe, patch_size=patch_size, stride=stride)
+    return replace(recipe, optimizer=optimizer or recipe.optimizer,
+                   learning_rate=learning_rate or recipe.learning_rate,
+                   batch_size=batch_size or recipe.batch_size, steps=steps)  # fmt: skip
 
 
 def _check_paths(out, *, resume: bool, overwrite: bool) -> tuple[Path | None, Path | None]:

@@ -121,6 +121,21 @@ def test_train_refuses_to_overwrite_and_bad_arguments(images, tmp_path):
         zoo.train_recipe("nonet", 2, images)
     with pytest.raises(ValueError, match="steps"):
         _train(images, None, 0)
+    with pytest.raises(ValueError, match="patch_size"):
+        _train(images, None, 1, patch_size=0)
+
+
+def test_patch_size_override_changes_the_training_crops_and_the_record(images, tmp_path):
+    out = tmp_path / "p.pt"
+    _train(images, out, 1, patch_size=21, learning_rate=3e-4)
+    recipe = json.loads(out.with_suffix(".json").read_text())["recipe"]
+    # SRCNN's 33 / 14 becomes 21 / 9 (the stride keeps its ratio to the patch)
+    assert (recipe["patch_size"], recipe["stride"], recipe["learning_rate"]) == (21, 9, 3e-4)
+    default = trainer.MODELS["srcnn"].recipe
+    small = trainer._override(default, None, None, None, 21, 1)
+    dataset = trainer.recipe_dataset(small, images, [2], augment=False)
+    assert dataset[0][0].shape[-1] == 21
+    assert trainer.recipe_dataset(default, images, [2], augment=False)[0][0].shape[-1] == 33
 
 
 def test_cli_train(images, tmp_path, capsys):
@@ -136,6 +151,8 @@ def test_cli_train(images, tmp_path, capsys):
         "2",
         "--batch-size",
         "4",
+        "--patch-size",
+        "21",
         "--model-arg",
         "n1=4",
         "--model-arg",
@@ -147,6 +164,8 @@ def test_cli_train(images, tmp_path, capsys):
     assert main(args) == 0
     record = json.loads(out.with_suffix(".json").read_text())
     assert record["command"] == "sisrlearn " + " ".join(args)
+    assert record["recipe"]["batch_size"] == 4 and record["recipe"]["steps"] == 2
+    assert record["recipe"]["patch_size"] == 21
     assert main(args) == 2
     assert "exists" in capsys.readouterr().err
     assert main([*args[:6], "--data", str(tmp_path / "nope"), "--out", str(out)]) == 2
