@@ -271,18 +271,18 @@ def markdown_table(rows: Sequence[dict]) -> str:
 MARKERS = ("<!-- sisrlearn bench: start -->", "<!-- sisrlearn bench: end -->")
 
 
-def write_markdown(table: str, path: str | Path) -> Path:
-    """Put ``table`` into a Markdown file between the two ``MARKERS`` lines (the rest of the
+def write_markdown(table: str, path: str | Path, markers: tuple[str, str] = MARKERS) -> Path:
+    """Put ``table`` into a Markdown file between the two ``markers`` lines (the rest of the
     file is kept); a new file gets just the marked table. A file without markers is refused."""
     path = Path(path)
-    block = f"{MARKERS[0]}\n{table}\n{MARKERS[1]}"
+    block = f"{markers[0]}\n{table}\n{markers[1]}"
     if not path.exists():
         path.write_text(block + "\n")
         return path
     text = path.read_text()
-    start, end = text.find(MARKERS[0]), text.find(MARKERS[1])
+    start, end = text.find(markers[0]), text.find(markers[1])
     if start < 0 or end < start:
-        raise ValueError(f"{path} has no '{MARKERS[0]}' ... '{MARKERS[1]}' lines; add them "
+        raise ValueError(f"{path} has no '{markers[0]}' ... '{markers[1]}' lines; add them "
                          "where the table should go (the rest of the file is kept)")  # fmt: skip
-    path.write_text(text[:start] + block + text[end + len(MARKERS[1]) :])
+    path.write_text(text[:start] + block + text[end + len(markers[1]) :])
     return path

@@ -1,4 +1,4 @@
-"""The ``sisrlearn`` command: ``bench``, ``upscale``, ``exercises``, ``doctor``.
+"""The ``sisrlearn`` command: ``bench``, ``speed``, ``upscale``, ``train``, ``doctor`` and more.
 
 Every sub-command is a thin wrapper over a library function; errors the user can fix are
 printed as one line (``sisrlearn: error: ...``) with exit status 2, never a traceback.
@@ -51,6 +51,29 @@ def _bench(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
         print(f"wrote {args.json}", file=sys.stderr)
+    return 0
+
+
+def _speed(args: argparse.Namespace) -> int:
+    from .bench import write_markdown
+    from .runtime import get_device
+    from .speed import SPEED_MARKERS, markdown_table, speed_size
+    from .trainer import device_name
+
+    md = Path(args.markdown) if args.markdown else None
+    if md is not None and md.exists() and SPEED_MARKERS[0] not in md.read_text():
+        start, end = SPEED_MARKERS
+        raise UsageError(f"--markdown {md} has no '{start}' ... '{end}' lines; "
+                         "add them where the table should go")  # fmt: skip
+    if args.data is not None and not Path(args.data).is_dir():
+        raise UsageError(f"--data must be a folder of images, got {args.data}")
+    rows = speed_size(args.models, images=args.data, side=args.side, scale=args.scale,
+                      repeats=args.repeats)  # fmt: skip
+    table = markdown_table(rows)
+    print(table)
+    print(f"device: {device_name(get_device())}", file=sys.stderr)
+    if md is not None:
+        print(f"wrote the table into {write_markdown(table, md, SPEED_MARKERS)}", file=sys.stderr)
     return 0
 
 
@@ -207,6 +230,26 @@ def _add_bench(sub) -> None:
     p.set_defaults(func=_bench)
 
 
+def _add_speed(sub) -> None:
+    """The ``sisrlearn speed`` arguments."""
+    p = sub.add_parser("speed", help="parameters, ms per image and PSNR of every SR model")
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        help="HR images to time and score on (e.g. Set5; default: a bundled crop)",
+    )
+    p.add_argument("--models", nargs="+", metavar="NAME", help="architectures (default: all)")
+    p.add_argument("--scale", type=_positive_int, default=3,
+                   help="scale of the architectures with no shipped weights")  # fmt: skip
+    p.add_argument("--side", type=_positive_int, default=255,
+                   help="side of the bundled crop when --data is not given")  # fmt: skip
+    p.add_argument("--repeats", type=_positive_int, default=3, help="timed runs per image")
+    p.add_argument("--markdown", metavar="FILE",
+                   help="put the table between the '<!-- sisrlearn speed: start/end -->' lines "
+                        "of FILE (e.g. README.md), keeping the rest")  # fmt: skip
+    p.set_defaults(func=_speed)
+
+
 def _add_upscale(sub) -> None:
     """The ``sisrlearn upscale`` arguments."""
     p = sub.add_parser("upscale", help="enlarge one image file")
@@ -310,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sisrlearn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     _add_bench(sub)
+    _add_speed(sub)
     _add_upscale(sub)
     _add_train(sub)
     _add_colorize(sub)

@@ -393,7 +393,7 @@ def _thin(history: History, points: int = 500) -> dict:
     return data
 
 
-def _device_name(device: torch.device) -> str:
+def device_name(device: torch.device) -> str:
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     if device.type == "cuda":
@@ -410,7 +410,7 @@ def _write_record(model, out: Path, model_name, kwargs, scales, recipe, history,
         "weights": out.name, "sha256": sha, "dtype": "float16" if half else "float32",
         "command": command or "(called from Python: sisrlearn.trainer.train_recipe)",
         "steps": history.step[-1] if history.step else 0,
-        "seconds": round(history.seconds, 1), "device": _device_name(device),
+        "seconds": round(history.seconds, 1), "device": device_name(device),
         "processes": world, "torch": torch.__version__, "recipe": vars(recipe),
         "history": _thin(history),
     }  # fmt: skip

@@ -1,0 +1,172 @@
+"""Size and speed of the SR zoo: parameters and milliseconds per image (``sisrlearn speed``).
+
+Every SR architecture in ``sisrlearn.models`` gets a row: its shipped weights at each scale
+they were trained for, or, when nothing is shipped, the paper's configuration with random
+weights (the speed does not depend on the weights). With a folder of HR images the shipped
+rows are also scored (matlab protocol, Y PSNR), so the table reads "how big, how fast, how
+good" in one place.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ._validate import check_scale
+from .bench import Method, apply_method, prepare
+from .images import load_folder, sample
+from .metrics import evaluate
+from .models import MODELS, build_model
+from .runtime import get_device
+from .trainer import model_method
+from .zoo import load_pretrained, zoo_entries
+
+__all__ = ["SR_MODELS", "PAPER_PARAMETERS", "SPEED_MARKERS", "time_call", "speed_size",
+           "markdown_table"]  # fmt: skip
+
+# The feed-forward SR architectures of the course, in the order the chapters meet them.
+SR_MODELS = ("scn", "srcnn", "fsrcnn", "fsrcnn_s", "espcn", "vdsr", "drcn", "srresnet",
+             "edsr_baseline")  # fmt: skip
+
+# Parameter counts the papers state (weights only where the paper counts weights only).
+PAPER_PARAMETERS = {
+    "srcnn": "57,184 weights (9-5-5)",
+    "fsrcnn": "12,464 weights",
+    "fsrcnn_s": "3,937 weights",
+    "vdsr": "about 665k",
+    "drcn": "1.77M",
+    "srresnet": "1.5M",
+    "edsr_baseline": "1.5M (x4)",
+}
+
+SPEED_MARKERS = ("<!-- sisrlearn speed: start -->", "<!-- sisrlearn speed: end -->")
+
+
+def time_call(fn, *args, repeats: int = 3, device: torch.device | None = None) -> float:
+    """Median wall time of ``fn(*args)`` in milliseconds, after one untimed warm-up call
+    (CUDA is synchronised around each call, so queued kernels are counted)."""
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a positive int, got {repeats!r}")
+    cuda = device is not None and torch.device(device).type == "cuda"
+    fn(*args)
+    times = []
+    for _ in range(repeats):
+        if cuda:
+            torch.cuda.synchronize(device)
+        started = time.perf_counter()
+        fn(*args)
+        if cuda:
+            torch.cuda.synchronize(device)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def _bundled_image(side: int) -> dict[str, torch.Tensor]:
+    if isinstance(side, bool) or not isinstance(side, int) or side < 12:
+        raise ValueError(f"side must be an int >= 12, got {side!r}")
+    return {"coffee": sample("coffee")[:, :side, :side]}
+
+
+def _candidates(names: Sequence[str], scale: int) -> list[tuple[str, str | None, int]]:
+    """(architecture, shipped zoo name or None, scale) for every row of the table."""
+    entries = zoo_entries()
+    rows = []
+    for name in names:
+        shipped = sorted((e for e in entries.values() if e.model == name), key=lambda e: e.name)
+        if shipped:
+            rows += [(name, e.name, s) for e in shipped for s in e.scales]
+            continue
+        rows.append((name, None, scale))
+    return rows
+
+
+def _model(arch: str, shipped: str | None, scale: int, device) -> tuple[nn.Module, dict]:
+    if shipped is not None:
+        return load_pretrained(shipped, device=device), zoo_entries()[shipped].record
+    recipe = MODELS[arch].recipe
+    kwargs = {} if recipe.upsampled else {"scale": scale}
+    return build_model(arch, **kwargs).to(device).eval(), {}
+
+
+def speed_size(
+    names: Sequence[str] | None = None,
+    *,
+    images: str | Path | Mapping[str, torch.Tensor] | None = None,
+    side: int = 255,
+    scale: int = 3,
+    repeats: int = 3,
+    device: torch.device | str | None = None,
+) -> list[dict]:
+    """One row per shipped model and scale (or per unshipped architecture, untrained).
+
+    Args:
+        names: architectures (default: ``SR_MODELS``).
+        images: a folder or a mapping of HR RGB images (e.g. Set5); default: a ``side`` x
+            ``side`` crop of a bundled photo.
+        scale: the scale of the unshipped architectures' rows.
+        repeats: timed runs per image after one warm-up run (the median counts).
+
+    Each row: ``model, weights`` (zoo name or ``"untrained"``), ``scale, parameters,
+    paper_parameters, ms`` (mean over the images of the median time of one forward pass on
+    the model's input: the bicubic-upscaled Y for pre-upsampling models, else the LR
+    image), ``psnr`` (mean Y PSNR, matlab protocol, shipped rows scored on ``images``, else
+    None), ``val_psnr`` (the last validation PSNR in the training record, or None) and
+    ``images``.
+    """
+    names = list(SR_MODELS if names is None else names)
+    for name in names:
+        if name not in SR_MODELS:
+            raise ValueError(f"names must be among {', '.join(SR_MODELS)}, got {name!r}")
+    check_scale(scale)
+    device = torch.device(device) if device is not None else get_device()
+    scored = images is not None
+    if images is None:
+        images = _bundled_image(side)
+    elif isinstance(images, (str, Path)):
+        images = load_folder(images)
+    if not images:
+        raise ValueError("images holds no images")
+    rows = []
+    for arch, shipped, s in _candidates(names, scale):
+        model, record = _model(arch, shipped, s, device)
+        recipe = MODELS[arch].recipe
+        channels = "y" if recipe.channels == "y" else "rgb"
+        method = Method(arch, model_method(model, upsampled=recipe.upsampled), channels)
+        times, psnrs = [], []
+        for hr in images.values():
+            lr, reference = prepare(hr, s, channels=channels)
+            times.append(time_call(apply_method, method, lr, s, repeats=repeats, device=device))
+            if scored and shipped is not None:
+                with torch.no_grad():
+                    sr = apply_method(method, lr, s)
+                psnrs.append(evaluate(sr, reference, s)["psnr"])
+        val = record.get("history", {}).get("metrics", {}).get(f"psnr_x{s}")
+        rows.append({
+            "model": arch, "weights": shipped or "untrained", "scale": s,
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "paper_parameters": PAPER_PARAMETERS.get(arch, ""),
+            "ms": sum(times) / len(times),
+            "psnr": sum(psnrs) / len(psnrs) if psnrs else None,
+            "val_psnr": val[-1] if val else None, "images": len(images),
+        })  # fmt: skip
+    return rows
+
+
+def markdown_table(rows: Sequence[dict]) -> str:
+    """Rows from ``speed_size`` as a Markdown table."""
+    lines = [
+        "| model | weights | scale | parameters | paper | ms / image | PSNR (dB) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        psnr = f"{r['psnr']:.2f}" if r["psnr"] is not None else ""
+        lines.append(
+            f"| {r['model']} | {r['weights']} | x{r['scale']} | {r['parameters']:,} | "
+            f"{r['paper_parameters']} | {r['ms']:.1f} | {psnr} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,72 @@
+import pytest
+import torch
+
+from sisrlearn import bench, speed, zoo
+from sisrlearn.cli import main
+from sisrlearn.images import save_image
+
+
+@pytest.fixture()
+def images(tmp_path):
+    folder = tmp_path / "hr"
+    gen = torch.Generator().manual_seed(1)
+    for i in range(2):
+        img = torch.nn.functional.avg_pool2d(torch.rand(1, 3, 48, 48, generator=gen), 3, 1, 1)
+        save_image(img[0], folder / f"img{i}.png")
+    return folder
+
+
+def test_time_call_warms_up_then_takes_the_median():
+    calls = []
+    ms = speed.time_call(lambda x: calls.append(x), 7, repeats=3)
+    assert calls == [7, 7, 7, 7] and ms >= 0.0  # one warm-up and three timed calls
+    with pytest.raises(ValueError, match="repeats"):
+        speed.time_call(lambda: None, repeats=0)
+
+
+def test_untrained_rows_count_parameters_and_have_no_psnr(one_thread, monkeypatch, tmp_path):
+    monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path)  # nothing shipped
+    rows = speed.speed_size(["fsrcnn_s", "vdsr"], side=24, repeats=1)
+    assert [(r["model"], r["weights"], r["scale"]) for r in rows] == [
+        ("fsrcnn_s", "untrained", 3),
+        ("vdsr", "untrained", 3),
+    ]
+    assert rows[1]["parameters"] == 665_921 and rows[1]["paper_parameters"] == "about 665k"
+    assert all(r["ms"] > 0 and r["psnr"] is None and r["val_psnr"] is None for r in rows)
+    with pytest.raises(ValueError, match="names must be among"):
+        speed.speed_size(["bicubic"])
+    with pytest.raises(ValueError, match="side"):
+        speed.speed_size(["espcn"], side=4)
+
+
+def test_shipped_rows_are_scored_like_bench(one_thread, images, monkeypatch, tmp_path):
+    weights = tmp_path / "w"
+    zoo.train_recipe("srcnn", 2, images, steps=2, out=weights / "srcnn_x2.pt", batch_size=2,
+                     model_kwargs={"n1": 4, "n2": 2}, augment=False, progress=False,
+                     val=images, eval_every=2)  # fmt: skip
+    monkeypatch.setattr(zoo, "WEIGHTS_DIR", weights)
+    (row,) = speed.speed_size(["srcnn"], images=images, repeats=1)
+    assert (row["weights"], row["scale"], row["images"]) == ("srcnn_x2", 2, 2)
+    (bench_row,) = bench.benchmark([images], ["srcnn_x2"], [2], progress=False)
+    bench.METHODS.pop("srcnn_x2")
+    assert row["psnr"] == pytest.approx(bench_row["psnr"], abs=1e-9)
+    assert row["val_psnr"] == pytest.approx(bench_row["psnr"], abs=1e-6)  # same protocol
+    table = speed.markdown_table([row])
+    assert f"| srcnn | srcnn_x2 | x2 | {row['parameters']:,} |" in table
+    assert f"{row['psnr']:.2f} |" in table
+
+
+def test_cli_speed_writes_between_its_markers(one_thread, tmp_path, capsys):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{speed.SPEED_MARKERS[0]}\nold\n{speed.SPEED_MARKERS[1]}\nend\n")
+    args = ["speed", "--models", "espcn", "--side", "24", "--repeats", "1"]
+    assert main([*args, "--markdown", str(readme)]) == 0
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith("end\n") and "old" not in text
+    assert "| espcn |" in text and "| ms / image |" in text
+    plain = tmp_path / "plain.md"
+    plain.write_text("no markers\n")
+    assert main([*args, "--markdown", str(plain)]) == 2
+    assert "sisrlearn speed: start" in capsys.readouterr().err
+    assert plain.read_text() == "no markers\n"
+    assert main([*args, "--data", str(tmp_path / "nope")]) == 2
