@@ -72,14 +72,15 @@ def _bundled_image(side: int) -> dict[str, torch.Tensor]:
     return {"coffee": sample("coffee")[:, :side, :side]}
 
 
-def _candidates(names: Sequence[str], scale: int) -> list[tuple[str, str | None, int]]:
+def _candidates(names: Sequence[str], scale: int, scales) -> list[tuple[str, str | None, int]]:
     """(architecture, shipped zoo name or None, scale) for every row of the table."""
     entries = zoo_entries()
     rows = []
     for name in names:
         shipped = sorted((e for e in entries.values() if e.model == name), key=lambda e: e.name)
         if shipped:
-            rows += [(name, e.name, s) for e in shipped for s in e.scales]
+            rows += [(name, e.name, s) for e in shipped for s in e.scales
+                     if scales is None or s in scales]  # fmt: skip
             continue
         rows.append((name, None, scale))
     return rows
@@ -99,6 +100,7 @@ def speed_size(
     images: str | Path | Mapping[str, torch.Tensor] | None = None,
     side: int = 255,
     scale: int = 3,
+    scales: Sequence[int] | None = None,
     repeats: int = 3,
     device: torch.device | str | None = None,
 ) -> list[dict]:
@@ -109,6 +111,7 @@ def speed_size(
         images: a folder or a mapping of HR RGB images (e.g. Set5); default: a ``side`` x
             ``side`` crop of a bundled photo.
         scale: the scale of the unshipped architectures' rows.
+        scales: keep only shipped rows at these scales (default: every trained scale).
         repeats: timed runs per image after one warm-up run (the median counts).
 
     Each row: ``model, weights`` (zoo name or ``"untrained"``), ``scale, parameters,
@@ -123,6 +126,8 @@ def speed_size(
         if name not in SR_MODELS:
             raise ValueError(f"names must be among {', '.join(SR_MODELS)}, got {name!r}")
     check_scale(scale)
+    for s in scales or ():
+        check_scale(s)
     device = torch.device(device) if device is not None else get_device()
     scored = images is not None
     if images is None:
@@ -132,7 +137,7 @@ def speed_size(
     if not images:
         raise ValueError("images holds no images")
     rows = []
-    for arch, shipped, s in _candidates(names, scale):
+    for arch, shipped, s in _candidates(names, scale, scales):
         model, record = _model(arch, shipped, s, device)
         recipe = MODELS[arch].recipe
         channels = "y" if recipe.channels == "y" else "rgb"

@@ -47,6 +47,7 @@ def test_shipped_rows_are_scored_like_bench(one_thread, images, monkeypatch, tmp
     monkeypatch.setattr(zoo, "WEIGHTS_DIR", weights)
     (row,) = speed.speed_size(["srcnn"], images=images, repeats=1)
     assert (row["weights"], row["scale"], row["images"]) == ("srcnn_x2", 2, 2)
+    assert speed.speed_size(["srcnn"], images=images, scales=[3]) == []  # shipped for x2 only
     (bench_row,) = bench.benchmark([images], ["srcnn_x2"], [2], progress=False)
     bench.METHODS.pop("srcnn_x2")
     assert row["psnr"] == pytest.approx(bench_row["psnr"], abs=1e-9)

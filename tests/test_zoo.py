@@ -71,6 +71,8 @@ def test_sha256_mismatch_and_unknown_names(images, tmp_path, monkeypatch):
     assert zoo.verify_all() == {"srcnn_x2": False}
     with pytest.raises(ValueError, match="sha256"):
         zoo.load_pretrained("srcnn_x2")
+    with pytest.raises(ValueError, match="sha256"):  # before any image is scored
+        bench.get_method("srcnn_x2")
     with pytest.raises(ValueError, match="shipped model"):
         zoo.load_pretrained("srcnn_x9")
     out.unlink()
