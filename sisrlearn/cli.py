@@ -56,9 +56,9 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _speed(args: argparse.Namespace) -> int:
     from .bench import write_markdown
+    from .records import device_name
     from .runtime import get_device
     from .speed import SPEED_MARKERS, markdown_table, speed_size
-    from .trainer import device_name
 
     md = Path(args.markdown) if args.markdown else None
     if md is not None and md.exists() and SPEED_MARKERS[0] not in md.read_text():

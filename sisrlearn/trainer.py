@@ -10,10 +10,7 @@ steps, time, device, thinned history). Under ``torchrun`` it runs DistributedDat
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import shlex
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -28,9 +25,18 @@ from ._validate import as_batch, check_scale, unbatch
 from .images import load_folder, sample_set
 from .models import MODELS, Recipe, build_model
 from .patches import PatchDataset
+from .records import (
+    command_line,
+    device_for_rank,
+    distributed_setup,
+    restore,
+    save_checkpoint,
+    unwrap,
+    write_record,
+)
 from .resize import imresize
-from .runtime import get_device, set_seed
-from .train import History, fit, save_weights
+from .runtime import set_seed
+from .train import History, fit
 
 __all__ = ["train_recipe", "recipe_dataset", "model_method", "command_line"]
 
@@ -126,11 +132,11 @@ def train_recipe(
     recipe = _override(recipe, optimizer, learning_rate, batch_size, patch_size, steps)
     out, ckpt = _check_paths(out, resume=resume, overwrite=overwrite)
     batch_size = recipe.batch_size
-    world, rank = _distributed_setup()
+    world, rank = distributed_setup()
     if batch_size % world:
         raise ValueError(f"batch_size={batch_size} must divide by the {world} processes")
     generator = set_seed(seed)
-    device = torch.device(device) if device is not None else _device_for(rank)
+    device = torch.device(device) if device is not None else device_for_rank(rank)
     kwargs = _build_kwargs(model_name, dict(model_kwargs or {}), scales)
     model = build_model(model_name, **kwargs, **recipe.train_kwargs).to(device)
     crop = model.border if recipe.train_kwargs.get("padding") == "valid" else 0
@@ -142,7 +148,7 @@ def train_recipe(
     net = nn.parallel.DistributedDataParallel(trained) if world > 1 else trained
     learning_rate = recipe.learning_rate
     opt = _optimizer(model, net, recipe.optimizer, learning_rate)
-    history = _restore(ckpt, model, opt, device) if resume else History()
+    history = restore(ckpt, model, opt, device) if resume else History()
     done = history.step[-1] if history.step else 0
     if done >= steps:
         raise ValueError(f"the checkpoint already has {done} steps; ask for more than that")
@@ -160,7 +166,7 @@ def train_recipe(
         if scorer is not None and rank == 0 and (step == steps or step % eval_every == 0):
             metrics = scorer(model)
         if writer and (step == steps or step % checkpoint_every == 0):
-            _save_checkpoint(ckpt, model, opt, clock.stamp(), metrics)
+            save_checkpoint(ckpt, model, opt, clock.stamp(), metrics)
         return metrics
 
     try:
@@ -171,13 +177,24 @@ def train_recipe(
             progress=progress and rank == 0)  # fmt: skip
     except KeyboardInterrupt:
         if writer:
-            _save_checkpoint(ckpt, model, opt, clock.stamp())
+            save_checkpoint(ckpt, model, opt, clock.stamp())
         raise
     clock.stamp()
     model.eval()
     if writer:
-        _write_record(model, out, model_name, kwargs, scales, recipe, history, half=half,
-                      device=device, world=world, command=command)  # fmt: skip
+        write_record(
+            model,
+            out,
+            model_name=model_name,
+            kwargs=kwargs,
+            scales=scales,
+            recipe=recipe,
+            history=history,
+            device=device,
+            half=half,
+            world=world,
+            command=command or "(called from Python: sisrlearn.trainer.train_recipe)",
+        )
         ckpt.unlink(missing_ok=True)
     return model, history
 
@@ -287,7 +304,7 @@ def _scorer(model_name: str, kwargs: dict, images: dict, scales: Sequence[int], 
 
     def score(model: nn.Module) -> dict[str, float]:
         infer = build_model(model_name, **kwargs).to(device)
-        infer.load_state_dict(_unwrap(model).state_dict())
+        infer.load_state_dict(unwrap(model).state_dict())
         method = bench.Method("training", model_method(infer, upsampled=recipe.upsampled),
                               channels)  # fmt: skip
         return {f"psnr_x{s}": bench._score(method, "val", list(images.items()), s, "matlab")
@@ -353,92 +370,3 @@ def _cosine_from(done: int, total: int):
         return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * t))
 
     return lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, factor)
-
-
-def _unwrap(model: nn.Module) -> nn.Module:
-    return model.module if hasattr(model, "module") else model
-
-
-def _restore(ckpt: Path, model: nn.Module, opt, device) -> History:
-    state = torch.load(ckpt, map_location=device, weights_only=True)
-    model.load_state_dict(state["model"])
-    opt.load_state_dict(state["optimizer"])
-    return History.from_dict(json.loads(state["history"]))
-
-
-def _save_checkpoint(path: Path, model: nn.Module, opt, history: History, metrics=None) -> None:
-    """Model, optimiser and history (with ``metrics`` of this step, which ``fit`` records
-    only after the evaluation returns) in one file, replaced atomically."""
-    history = History.from_dict(json.loads(json.dumps(history.to_dict())))
-    if metrics:
-        history.eval_step.append(history.step[-1])
-        for name, value in metrics.items():
-            history.metrics.setdefault(name, []).append(float(value))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".ckpt.tmp")
-    torch.save({"model": _unwrap(model).state_dict(), "optimizer": opt.state_dict(),
-                "history": json.dumps(history.to_dict())}, tmp)  # fmt: skip
-    os.replace(tmp, path)
-
-
-def _thin(history: History, points: int = 500) -> dict:
-    """The history with the loss averaged into at most ``points`` bins (a small JSON)."""
-    data = history.to_dict()
-    n = len(history.loss)
-    if n > points:
-        size = math.ceil(n / points)
-        data["step"] = [history.step[min(i + size, n) - 1] for i in range(0, n, size)]
-        data["loss"] = [sum(history.loss[i : i + size]) / len(history.loss[i : i + size])
-                        for i in range(0, n, size)]  # fmt: skip
-    return data
-
-
-def device_name(device: torch.device) -> str:
-    if device.type == "cpu":
-        return f"cpu ({torch.get_num_threads()} threads)"
-    if device.type == "cuda":
-        return f"{device} ({torch.cuda.get_device_name(device)})"
-    return str(device)
-
-
-def _write_record(model, out: Path, model_name, kwargs, scales, recipe, history, *, half,
-                  device, world, command) -> None:  # fmt: skip
-    sha = save_weights(model, out, overwrite=True, half=half)
-    record = {
-        "model": model_name, "kwargs": kwargs,
-        "scale": scales[0] if len(scales) == 1 else None, "scales": list(scales),
-        "weights": out.name, "sha256": sha, "dtype": "float16" if half else "float32",
-        "command": command or "(called from Python: sisrlearn.trainer.train_recipe)",
-        "steps": history.step[-1] if history.step else 0,
-        "seconds": round(history.seconds, 1), "device": device_name(device),
-        "processes": world, "torch": torch.__version__, "recipe": vars(recipe),
-        "history": _thin(history),
-    }  # fmt: skip
-    out.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
-
-
-def _distributed_setup() -> tuple[int, int]:
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return 1, 0
-    import torch.distributed as dist
-
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
-    return world, dist.get_rank()
-
-
-def _device_for(rank: int) -> torch.device:
-    device = get_device()
-    if device.type == "cuda" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        local = int(os.environ.get("LOCAL_RANK", rank))
-        torch.cuda.set_device(local)
-        return torch.device("cuda", local)
-    return device
-
-
-def command_line(argv: Sequence[str]) -> str:
-    """The ``sisrlearn`` command line ``argv`` as a shell line (for the JSON record)."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    prefix = f"torchrun --nproc_per_node={world} -m sisrlearn" if world > 1 else "sisrlearn"
-    return f"{prefix} {shlex.join(argv)}"

@@ -7,6 +7,7 @@ import argparse
 import shlex
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -14,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..color import rgb_to_lab
+from ..records import write_record
 from .bins import empirical_prior, rebalancing_weights
 from .objectives import ClassificationLoss, regression_loss
 
@@ -142,9 +144,16 @@ def train_colornet(
     model.eval()
     if out is not None:
         command = command or "(called from Python: sisrlearn.colorize.train_colornet)"
-        recipe = MODELS[model_name].recipe
-        _write_record(model, out, model_name, kwargs, history, device=device, recipe=recipe,
-                      rebalance=rebalance, command=command)  # fmt: skip
+        recipe = replace(
+            MODELS[model_name].recipe,
+            patch_size=crop,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            steps=steps,
+        )  # as trained
+        write_record(model, out, model_name=model_name, kwargs=kwargs, scales=[],
+                     recipe=recipe, history=history, device=device, command=command,
+                     extra={"rebalance": rebalance})  # fmt: skip
     return model, history
 
 
@@ -166,32 +175,6 @@ def load_or_train(
         history = History.from_dict(entries[name].record["history"])
         return load_pretrained(name, device=device), history
     return train_colornet(name, steps=steps, crop=48, device=device, progress=progress)
-
-
-def _write_record(model, out: Path, model_name, kwargs, history, *, device, recipe, rebalance,
-                  command) -> None:  # fmt: skip
-    """``NAME.pt`` + the zoo record ``NAME.json`` (the keys ``sisrlearn.zoo`` reads)."""
-    import json
-    import math
-    from dataclasses import asdict
-
-    from ..train import save_weights
-
-    sha = save_weights(model, out, overwrite=True)
-    data = history.to_dict()
-    size = max(1, math.ceil(len(history.loss) / 500))  # thin the loss to <= 500 points
-    data["step"] = data["step"][size - 1 :: size]
-    data["loss"] = [sum(history.loss[i : i + size]) / len(history.loss[i : i + size])
-                    for i in range(0, len(history.loss) - size + 1, size)]  # fmt: skip
-    dev = str(device) + (f" ({torch.get_num_threads()} threads)" if device.type == "cpu" else "")
-    record = {
-        "model": model_name, "kwargs": kwargs, "scale": None, "scales": [], "weights": out.name,
-        "sha256": sha, "dtype": "float32", "command": command,
-        "steps": history.step[-1] if history.step else 0, "seconds": round(history.seconds, 1),
-        "device": dev, "processes": 1, "torch": torch.__version__, "recipe": asdict(recipe),
-        "rebalance": rebalance, "history": data,
-    }  # fmt: skip
-    out.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
