@@ -1,0 +1,208 @@
+"""Deep Image Prior's optimisation loop (``fit_prior``) and the data terms it minimises."""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from ..metrics import psnr
+from ..models.dip import SkipNet
+from ..resize import imresize
+from ..runtime import autocast
+from ..train import History
+
+DOWNSAMPLERS = ("bicubic", "lanczos2")
+
+
+@dataclass
+class DIPResult:
+    """What a DIP run returns.
+
+    Attributes:
+        image: the restoration, the EMA of the outputs (or the last output if ``ema=0``),
+            shaped like the observation's layout ((C, H, W) or (1, C, H, W)), in [0, 1].
+        last: the last output of the network (same layout).
+        history: loss per step; ``metrics["psnr"]``/``["psnr_ema"]`` every ``eval_every``
+            steps when a ground truth was given.
+        snapshots: ``{step: output}`` stored by ``snapshot_every``.
+        backtracks: how many times a loss spike was undone.
+    """
+
+    image: torch.Tensor
+    last: torch.Tensor
+    history: History
+    snapshots: dict[int, torch.Tensor] = field(default_factory=dict)
+    backtracks: int = 0
+
+
+def noise_input(
+    size: tuple[int, int], channels: int = 32, *, scale: float = 0.1, generator=None
+) -> torch.Tensor:
+    """The fixed code ``z``: (1, channels, H, W) drawn from U(0, ``scale``) (paper: 32, 0.1)."""
+    if len(size) != 2 or not all(isinstance(s, int) and s > 0 for s in size):
+        raise ValueError(f"size must be two positive ints (H, W), got {size!r}")
+    return torch.rand((1, channels, *size), generator=generator) * scale
+
+
+def masked_mse(output: torch.Tensor, observation: torch.Tensor, mask: torch.Tensor):
+    """``mean(((output - observation) * mask)^2)``: pixels with ``mask == 0`` do not count."""
+    return (((output - observation) * mask) ** 2).mean()
+
+
+def sr_data_term(
+    output: torch.Tensor, lr_img: torch.Tensor, scale: int, downsampler: str = "bicubic"
+) -> torch.Tensor:
+    """``mean((d(output) - lr_img)^2)`` with ``d`` = MATLAB bicubic or Lanczos-2 by 1/scale."""
+    kernel = {"bicubic": "cubic", "lanczos2": "lanczos2"}[downsampler]
+    return ((imresize(output, 1 / scale, kernel=kernel) - lr_img) ** 2).mean()
+
+
+def ema_update(average: torch.Tensor | None, value: torch.Tensor, beta: float) -> torch.Tensor:
+    """Exponential moving average ``beta * average + (1 - beta) * value`` (``value`` at first)."""
+    value = value.detach()
+    return value.clone() if average is None else beta * average + (1 - beta) * value
+
+
+def _check_options(steps, learning_rate, input_noise_std, ema, eval_every, snapshot_every):
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
+        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+    if not (isinstance(input_noise_std, (int, float)) and input_noise_std >= 0):
+        raise ValueError(f"input_noise_std must be >= 0, got {input_noise_std!r}")
+    if not (isinstance(ema, (int, float)) and 0 <= ema < 1):
+        raise ValueError(f"ema must be in [0, 1), got {ema!r}")
+    for name, value in (("eval_every", eval_every), ("snapshot_every", snapshot_every)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+
+
+def fit_prior(
+    loss_fn: Callable[[torch.Tensor], torch.Tensor],
+    size: tuple[int, int],
+    channels: int,
+    *,
+    steps: int,
+    net: nn.Module | None = None,
+    learning_rate: float = 0.01,
+    input_channels: int = 32,
+    input_noise_std: float = 0.0,
+    ema: float = 0.99,
+    backtrack: float | None = None,
+    target: torch.Tensor | None = None,
+    eval_every: int = 0,
+    callback: Callable[[int, torch.Tensor, torch.Tensor], None] | None = None,
+    snapshot_every: int = 0,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+) -> DIPResult:
+    """Minimise ``loss_fn(f_theta(z))`` over ``theta`` with Adam; the DIP loop.
+
+    Args:
+        loss_fn: data term of the (1, channels, H, W) output, e.g. ``masked_mse``.
+        size: output (H, W); channels: output channels.
+        steps: Adam iterations (the paper: 1800-3000 for denoising, 2000 for SR x4).
+        net: the generator (default: the paper's ``SkipNet``); its device is used.
+        input_noise_std: std of the Gaussian added to ``z`` at every step (paper: 1/30 for
+            denoising, 0.03 for SR and inpainting; 0 disables it).
+        ema: weight of the exponential moving average of the outputs (paper: 0.99; 0 = off).
+        backtrack: if set, a loss above ``backtrack`` x the previous one (or not finite) restores
+            the weights and optimiser of the previous step and skips it.
+        target: the ground truth (1, channels, H, W) for the PSNR curves (never for fitting).
+        eval_every: record PSNR to ``target`` every that many steps (0: only at the end).
+        callback: ``callback(step, output, average)`` every ``eval_every`` steps (figures).
+        snapshot_every: keep the output every that many steps in ``DIPResult.snapshots``.
+        generator: seeds ``z`` and the input perturbations (reproducible runs).
+    """
+    _check_options(steps, learning_rate, input_noise_std, ema, eval_every, snapshot_every)
+    if backtrack is not None and not backtrack > 1:
+        raise ValueError(f"backtrack must be a factor > 1 (e.g. 5.0) or None, got {backtrack!r}")
+    net = net if net is not None else SkipNet(input_channels, channels)
+    if device is not None:
+        net.to(device)
+    device = next(net.parameters()).device
+    channels_last = device.type == "cuda"  # faster convolutions with bf16 on GPUs
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    net.to(memory_format=fmt).train()  # BatchNorm uses the statistics of this one image
+    z = noise_input(size, input_channels, generator=generator).to(device, memory_format=fmt)
+    target = target.to(device) if target is not None else None
+    opt = torch.optim.Adam(net.parameters(), lr=learning_rate)
+    history, result = History(), DIPResult(torch.empty(0), torch.empty(0), History())
+    guard = _Backtracker(backtrack, result)
+    average = None
+    started = time.perf_counter()
+    for step in tqdm(range(1, steps + 1), disable=not progress, desc="DIP", leave=False):
+        z_in = z
+        if input_noise_std:
+            noise = torch.randn(z.shape, generator=generator).to(device, memory_format=fmt)
+            z_in = z + input_noise_std * noise
+        with autocast(device):
+            output = net(z_in)
+        output = output.float().contiguous()
+        loss = loss_fn(output)
+        value = float(loss.detach())
+        if guard.skip(value, net, opt, step):
+            continue
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        last = output.detach()
+        average = ema_update(average, last, ema) if ema else last
+        history.step.append(step)
+        history.loss.append(value)
+        if (eval_every and step % eval_every == 0) or step == steps:
+            _record_psnr(history, step, target, output, average)
+            if callback is not None:
+                callback(step, output.detach(), average)
+        if snapshot_every and step % snapshot_every == 0:
+            result.snapshots[step] = output.detach().cpu().clone()
+    history.seconds = time.perf_counter() - started
+    result.image, result.last, result.history = average.clamp(0, 1), last, history
+    return result
+
+
+class _Backtracker:
+    """Optional backtracking: a loss above ``factor`` x the previous one (or not finite)
+    restores the weights and optimiser of the previous step, and the step is skipped."""
+
+    def __init__(self, factor: float | None, result: DIPResult) -> None:
+        self.factor, self.result = factor, result
+        self.saved, self.previous = None, math.inf
+
+    def skip(self, value: float, net: nn.Module, opt: torch.optim.Optimizer, step: int) -> bool:
+        if self.factor is None:
+            if not math.isfinite(value):
+                raise FloatingPointError(f"loss became {value} at step {step}; lower "
+                                         "learning_rate or pass backtrack=5.0")  # fmt: skip
+            return False
+        if self.saved is not None and (
+            not math.isfinite(value) or value > self.factor * self.previous
+        ):
+            net.load_state_dict(self.saved[0])
+            opt.load_state_dict(self.saved[1])
+            self.result.backtracks += 1
+            return True
+        self.saved = (copy.deepcopy(net.state_dict()), copy.deepcopy(opt.state_dict()))
+        self.previous = value
+        return False
+
+
+def _record_psnr(history: History, step: int, target, output, average) -> None:
+    """PSNR to the ground truth of the output and of the moving average (figures only)."""
+    if target is None:
+        return
+    history.eval_step.append(step)
+    for key, img in (("psnr", output), ("psnr_ema", average)):
+        history.metrics.setdefault(key, []).append(float(psnr(img.detach().clamp(0, 1), target)))
+
+
+def _net_device(net: nn.Module | None) -> torch.device:
+    return next(net.parameters()).device if net is not None else torch.device("cpu")
