@@ -29,6 +29,20 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
+@pytest.fixture
+def hr_folder(tmp_path):
+    """Two smooth random 48x48 RGB PNGs in ``tmp_path/hr``: a training/validation folder."""
+    from sisrlearn.images import save_image
+
+    folder = tmp_path / "hr"
+    gen = torch.Generator().manual_seed(0)
+    for i in range(2):
+        img = torch.rand(3, 48, 48, generator=gen)
+        img = torch.nn.functional.avg_pool2d(img[None], 3, 1, 1)[0]  # some structure
+        save_image(img, folder / f"img{i}.png")
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

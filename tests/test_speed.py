@@ -1,19 +1,12 @@
 import pytest
-import torch
 
 from sisrlearn import bench, speed, zoo
 from sisrlearn.cli import main
-from sisrlearn.images import save_image
 
 
 @pytest.fixture()
-def images(tmp_path):
-    folder = tmp_path / "hr"
-    gen = torch.Generator().manual_seed(1)
-    for i in range(2):
-        img = torch.nn.functional.avg_pool2d(torch.rand(1, 3, 48, 48, generator=gen), 3, 1, 1)
-        save_image(img[0], folder / f"img{i}.png")
-    return folder
+def images(hr_folder):
+    return hr_folder
 
 
 def test_time_call_warms_up_then_takes_the_median():
