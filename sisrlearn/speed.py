@@ -94,6 +94,12 @@ def _model(arch: str, shipped: str | None, scale: int, device) -> tuple[nn.Modul
     return build_model(arch, **kwargs).to(device).eval(), {}
 
 
+def _config(record: dict) -> str:
+    """``"paper"``, or the constructor arguments a shipped model changed (e.g. a smaller D)."""
+    changed = {k: v for k, v in record.get("kwargs", {}).items() if k != "scale"}
+    return ", ".join(f"{k}={v}" for k, v in changed.items()) or "paper"
+
+
 def speed_size(
     names: Sequence[str] | None = None,
     *,
@@ -114,12 +120,13 @@ def speed_size(
         scales: keep only shipped rows at these scales (default: every trained scale).
         repeats: timed runs per image after one warm-up run (the median counts).
 
-    Each row: ``model, weights`` (zoo name or ``"untrained"``), ``scale, parameters,
-    paper_parameters, ms`` (mean over the images of the median time of one forward pass on
-    the model's input: the bicubic-upscaled Y for pre-upsampling models, else the LR
-    image), ``psnr`` (mean Y PSNR, matlab protocol, shipped rows scored on ``images``, else
-    None), ``val_psnr`` (the last validation PSNR in the training record, or None) and
-    ``images``.
+    Each row: ``model``; ``weights`` (zoo name or ``"untrained"``); ``scale``; ``config``
+    (``"paper"`` or the changed constructor arguments); ``parameters``; ``paper_parameters``
+    (the paper's count, for the paper configuration only); ``ms`` (mean over the images of
+    the median time of one forward pass on the model's input: the bicubic-upscaled Y for
+    pre-upsampling models, else the LR image); ``psnr`` (mean Y PSNR, matlab protocol, of
+    shipped rows scored on ``images``, else None); ``val_psnr`` (the last validation PSNR in
+    the training record, or None); ``images``.
     """
     names = list(SR_MODELS if names is None else names)
     for name in names:
@@ -151,10 +158,12 @@ def speed_size(
                     sr = apply_method(method, lr, s)
                 psnrs.append(evaluate(sr, reference, s)["psnr"])
         val = record.get("history", {}).get("metrics", {}).get(f"psnr_x{s}")
+        config = _config(record)
         rows.append({
             "model": arch, "weights": shipped or "untrained", "scale": s,
             "parameters": sum(p.numel() for p in model.parameters()),
-            "paper_parameters": PAPER_PARAMETERS.get(arch, ""),
+            "config": config,
+            "paper_parameters": PAPER_PARAMETERS.get(arch, "") if config == "paper" else "",
             "ms": sum(times) / len(times),
             "psnr": sum(psnrs) / len(psnrs) if psnrs else None,
             "val_psnr": val[-1] if val else None, "images": len(images),
@@ -165,13 +174,13 @@ def speed_size(
 def markdown_table(rows: Sequence[dict]) -> str:
     """Rows from ``speed_size`` as a Markdown table."""
     lines = [
-        "| model | weights | scale | parameters | paper | ms / image | PSNR (dB) |",
-        "|---|---|---|---|---|---|---|",
+        "| model | weights | configuration | scale | parameters | paper | ms / image | PSNR (dB) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         psnr = f"{r['psnr']:.2f}" if r["psnr"] is not None else ""
         lines.append(
-            f"| {r['model']} | {r['weights']} | x{r['scale']} | {r['parameters']:,} | "
-            f"{r['paper_parameters']} | {r['ms']:.1f} | {psnr} |"
+            f"| {r['model']} | {r['weights']} | {r['config']} | x{r['scale']} | "
+            f"{r['parameters']:,} | {r['paper_parameters']} | {r['ms']:.1f} | {psnr} |"
         )
     return "\n".join(lines)

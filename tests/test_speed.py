@@ -25,6 +25,7 @@ def test_untrained_rows_count_parameters_and_have_no_psnr(one_thread, monkeypatc
         ("vdsr", "untrained", 3),
     ]
     assert rows[1]["parameters"] == 665_921 and rows[1]["paper_parameters"] == "about 665k"
+    assert rows[1]["config"] == "paper"
     assert all(r["ms"] > 0 and r["psnr"] is None and r["val_psnr"] is None for r in rows)
     with pytest.raises(ValueError, match="names must be among"):
         speed.speed_size(["bicubic"])
@@ -46,7 +47,9 @@ def test_shipped_rows_are_scored_like_bench(one_thread, images, monkeypatch, tmp
     assert row["psnr"] == pytest.approx(bench_row["psnr"], abs=1e-9)
     assert row["val_psnr"] == pytest.approx(bench_row["psnr"], abs=1e-6)  # same protocol
     table = speed.markdown_table([row])
-    assert f"| srcnn | srcnn_x2 | x2 | {row['parameters']:,} |" in table
+    # a shipped model with non-paper arguments says so, and has no paper count beside it
+    assert row["config"] == "n1=4, n2=2" and row["paper_parameters"] == ""
+    assert f"| srcnn | srcnn_x2 | n1=4, n2=2 | x2 | {row['parameters']:,} |" in table
     assert f"{row['psnr']:.2f} |" in table
 
 
