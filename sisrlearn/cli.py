@@ -58,7 +58,7 @@ def _speed(args: argparse.Namespace) -> int:
     from .bench import write_markdown
     from .records import device_name
     from .runtime import get_device
-    from .speed import SPEED_MARKERS, markdown_table, speed_size
+    from .speed import SPEED_MARKERS, SR_MODELS, markdown_table, speed_size
 
     md = Path(args.markdown) if args.markdown else None
     if md is not None and md.exists() and SPEED_MARKERS[0] not in md.read_text():
@@ -67,6 +67,9 @@ def _speed(args: argparse.Namespace) -> int:
                          "add them where the table should go")  # fmt: skip
     if args.data is not None and not Path(args.data).is_dir():
         raise UsageError(f"--data must be a folder of images, got {args.data}")
+    unknown = [m for m in args.models or () if m not in SR_MODELS]
+    if unknown:
+        raise UsageError(f"--models must be among {', '.join(SR_MODELS)}, got {unknown}")
     rows = speed_size(args.models, images=args.data, side=args.side, scale=args.scale,
                       repeats=args.repeats)  # fmt: skip
     table = markdown_table(rows)
@@ -201,165 +204,12 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _add_bench(sub) -> None:
-    """The ``sisrlearn bench`` arguments."""
-    p = sub.add_parser("bench", help="score SR methods on image folders (Y channel)")
-    p.add_argument("--data", nargs="+", required=True, metavar="DIR", help="image folders")
-    p.add_argument("--methods", nargs="+", default=["bicubic"], metavar="NAME")
-    p.add_argument("--scales", nargs="+", type=_positive_int, default=[2, 3, 4], metavar="S")
-    p.add_argument("--protocol", choices=["matlab", "rgb"], default="matlab")
-    p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
-    p.add_argument("--markdown", metavar="FILE",
-                   help="put the table between the '<!-- sisrlearn bench: start/end -->' lines "
-                        "of FILE (e.g. README.md), keeping the rest")  # fmt: skip
-    p.add_argument("--steps", type=_positive_int, metavar="N",
-                   help="iterations per image of the iterative method dip (default: the "
-                        "paper's 2000)")  # fmt: skip
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_bench)
-
-
-def _add_speed(sub) -> None:
-    """The ``sisrlearn speed`` arguments."""
-    p = sub.add_parser("speed", help="parameters, ms per image and PSNR of every SR model")
-    p.add_argument(
-        "--data",
-        metavar="DIR",
-        help="HR images to time and score on (e.g. Set5; default: a bundled crop)",
-    )
-    p.add_argument("--models", nargs="+", metavar="NAME", help="architectures (default: all)")
-    p.add_argument("--scale", type=_positive_int, default=3,
-                   help="scale of the architectures with no shipped weights")  # fmt: skip
-    p.add_argument("--side", type=_positive_int, default=255,
-                   help="side of the bundled crop when --data is not given")  # fmt: skip
-    p.add_argument("--repeats", type=_positive_int, default=3, help="timed runs per image")
-    p.add_argument("--markdown", metavar="FILE",
-                   help="put the table between the '<!-- sisrlearn speed: start/end -->' lines "
-                        "of FILE (e.g. README.md), keeping the rest")  # fmt: skip
-    p.set_defaults(func=_speed)
-
-
-def _add_upscale(sub) -> None:
-    """The ``sisrlearn upscale`` arguments."""
-    p = sub.add_parser("upscale", help="enlarge one image file")
-    p.add_argument("input", metavar="IN")
-    p.add_argument("output", metavar="OUT")
-    p.add_argument("--scale", type=_positive_int, required=True)
-    p.add_argument(
-        "--method",
-        default="bicubic",
-        help="bicubic, nearest, bilinear, lanczos or a shipped model (srcnn_x3)",
-    )
-    p.add_argument(
-        "--tile",
-        type=_positive_int,
-        metavar="N",
-        help="process N x N LR tiles (large images in bounded memory)",
-    )
-    p.add_argument(
-        "--overlap",
-        type=int,
-        default=16,
-        metavar="N",
-        help="LR pixels of context around each tile (default 16)",
-    )
-    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
-    p.set_defaults(func=_upscale)
-
-
-def _add_train(sub) -> None:
-    """The ``sisrlearn train`` arguments."""
-    p = sub.add_parser("train", help="train a model with its recipe (resumable)")
-    p.add_argument("model", metavar="MODEL", help="a registered model, e.g. srcnn")
-    p.add_argument("--scale", type=_positive_int, required=True)
-    p.add_argument("--data", metavar="DIR", help="HR training images (default: bundled ones)")
-    p.add_argument("--steps", type=_positive_int, help="total steps (default: the recipe's)")
-    p.add_argument("--out", metavar="FILE.pt", help="state_dict; FILE.json gets the record")
-    p.add_argument("--val", metavar="DIR", help="HR images scored every --eval-every steps")
-    p.add_argument("--eval-every", type=_positive_int, default=1000, metavar="N")
-    p.add_argument("--checkpoint-every", type=_positive_int, default=1000, metavar="N")
-    p.add_argument("--optimizer", choices=["adam", "sgd"], help="default: the recipe's")
-    p.add_argument("--lr", type=float, help="learning rate (default: the recipe's)")
-    p.add_argument("--batch-size", type=_positive_int)
-    p.add_argument(
-        "--patch-size",
-        type=_positive_int,
-        metavar="N",
-        help="training sub-image side on the input's grid (default: the recipe's)",
-    )
-    p.add_argument(
-        "--model-arg",
-        action="append",
-        metavar="KEY=VALUE",
-        help="constructor argument, e.g. f2=1 (repeatable)",
-    )
-    p.add_argument("--no-augment", action="store_true", help="no flips/rotations")
-    p.add_argument("--half", action="store_true", help="store float16 weights")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--resume", action="store_true", help="continue from FILE.ckpt")
-    p.add_argument("--overwrite", action="store_true", help="replace FILE.pt/FILE.json")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_train)
-
-
-def _add_colorize(sub) -> None:
-    """The ``sisrlearn colorize`` arguments."""
-    p = sub.add_parser("colorize", help="colorize one image file (colour input: L only)")
-    p.add_argument("input", metavar="IN")
-    p.add_argument("output", metavar="OUT")
-    p.add_argument(
-        "--model",
-        default="colornet",
-        metavar="NAME",
-        help="a shipped colorization model (colornet, colornet_reg) or a FILE.pt with its .json",
-    )
-    p.add_argument("--temperature", type=float, default=0.38, help="annealed mean T (0.38)")
-    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
-    p.set_defaults(func=_colorize)
-
-
-def _add_exercises(sub) -> None:
-    """The ``sisrlearn exercises`` arguments."""
-    p = sub.add_parser("exercises", help="generate student notebooks from solution notebooks")
-    p.add_argument("--solutions", default="exercises/solutions", metavar="DIR")
-    p.add_argument("--out", default="exercises", metavar="DIR")
-    p.add_argument("--check", action="store_true", help="only report notebooks out of date")
-    p.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace existing student notebooks (a student's edits are lost)",
-    )
-    p.set_defaults(func=_exercises)
-
-
-def _add_doctor(sub) -> None:
-    """The ``sisrlearn doctor`` arguments."""
-    p = sub.add_parser("doctor", help="device, versions, fast mode, data and weights")
-    p.set_defaults(func=_doctor)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sisrlearn", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    _add_bench(sub)
-    _add_speed(sub)
-    _add_upscale(sub)
-    _add_train(sub)
-    _add_colorize(sub)
-    _add_exercises(sub)
-    _add_doctor(sub)
-    return parser
+    from .cli_args import build_parser as _build
+
+    handlers = {"bench": _bench, "speed": _speed, "upscale": _upscale, "train": _train,
+                "colorize": _colorize, "exercises": _exercises, "doctor": _doctor}  # fmt: skip
+    return _build(handlers, __doc__.splitlines()[0])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -67,3 +67,5 @@ def test_cli_speed_writes_between_its_markers(one_thread, tmp_path, capsys):
     assert "sisrlearn speed: start" in capsys.readouterr().err
     assert plain.read_text() == "no markers\n"
     assert main([*args, "--data", str(tmp_path / "nope")]) == 2
+    assert main(["speed", "--models", "bicubic"]) == 2
+    assert "--models must be among" in capsys.readouterr().err
