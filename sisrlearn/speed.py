@@ -18,13 +18,13 @@ import torch
 from torch import nn
 
 from ._validate import check_scale
-from .bench import Method, apply_method, prepare
+from .bench import apply_method, prepare
 from .images import load_folder, sample
 from .metrics import evaluate
 from .models import MODELS, build_model
 from .runtime import get_device
-from .trainer import model_method
-from .zoo import load_pretrained, zoo_entries
+from .trainer import model_as_method
+from .zoo import ZooEntry, load_pretrained, zoo_entries
 
 __all__ = ["SR_MODELS", "PAPER_PARAMETERS", "SPEED_MARKERS", "time_call", "speed_size",
            "markdown_table"]  # fmt: skip
@@ -72,23 +72,23 @@ def _bundled_image(side: int) -> dict[str, torch.Tensor]:
     return {"coffee": sample("coffee")[:, :side, :side]}
 
 
-def _candidates(names: Sequence[str], scale: int, scales) -> list[tuple[str, str | None, int]]:
-    """(architecture, shipped zoo name or None, scale) for every row of the table."""
+def _candidates(names: Sequence[str], scale: int, scales) -> list[tuple[str, ZooEntry | None, int]]:
+    """(architecture, shipped zoo entry or None, scale) for every row of the table."""
     entries = zoo_entries()
     rows = []
     for name in names:
         shipped = sorted((e for e in entries.values() if e.model == name), key=lambda e: e.name)
         if shipped:
-            rows += [(name, e.name, s) for e in shipped for s in e.scales
+            rows += [(name, e, s) for e in shipped for s in e.scales
                      if scales is None or s in scales]  # fmt: skip
             continue
         rows.append((name, None, scale))
     return rows
 
 
-def _model(arch: str, shipped: str | None, scale: int, device) -> tuple[nn.Module, dict]:
-    if shipped is not None:
-        return load_pretrained(shipped, device=device), zoo_entries()[shipped].record
+def _model(arch: str, entry: ZooEntry | None, scale: int, device) -> tuple[nn.Module, dict]:
+    if entry is not None:
+        return load_pretrained(entry.name, device=device), entry.record
     recipe = MODELS[arch].recipe
     kwargs = {} if recipe.upsampled else {"scale": scale}
     return build_model(arch, **kwargs).to(device).eval(), {}
@@ -144,23 +144,21 @@ def speed_size(
     if not images:
         raise ValueError("images holds no images")
     rows = []
-    for arch, shipped, s in _candidates(names, scale, scales):
-        model, record = _model(arch, shipped, s, device)
-        recipe = MODELS[arch].recipe
-        channels = "y" if recipe.channels == "y" else "rgb"
-        method = Method(arch, model_method(model, upsampled=recipe.upsampled), channels)
+    for arch, entry, s in _candidates(names, scale, scales):
+        model, record = _model(arch, entry, s, device)
+        method = model_as_method(model, arch)
         times, psnrs = [], []
         for hr in images.values():
-            lr, reference = prepare(hr, s, channels=channels)
+            lr, reference = prepare(hr, s, channels=method.channels)
             times.append(time_call(apply_method, method, lr, s, repeats=repeats, device=device))
-            if scored and shipped is not None:
+            if scored and entry is not None:
                 with torch.no_grad():
                     sr = apply_method(method, lr, s)
                 psnrs.append(evaluate(sr, reference, s)["psnr"])
         val = record.get("history", {}).get("metrics", {}).get(f"psnr_x{s}")
         config = _config(record)
         rows.append({
-            "model": arch, "weights": shipped or "untrained", "scale": s,
+            "model": arch, "weights": entry.name if entry else "untrained", "scale": s,
             "parameters": sum(p.numel() for p in model.parameters()),
             "config": config,
             "paper_parameters": PAPER_PARAMETERS.get(arch, "") if config == "paper" else "",

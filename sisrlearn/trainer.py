@@ -38,7 +38,7 @@ from .resize import imresize
 from .runtime import set_seed
 from .train import History, fit
 
-__all__ = ["train_recipe", "recipe_dataset", "model_method", "command_line"]
+__all__ = ["train_recipe", "recipe_dataset", "model_method", "model_as_method", "command_line"]
 
 
 def model_method(model: nn.Module, *, upsampled: bool):
@@ -54,6 +54,15 @@ def model_method(model: nn.Module, *, upsampled: bool):
         return unbatch(out.to(lr.dtype).cpu(), single)
 
     return fn
+
+
+def model_as_method(model: nn.Module, model_name: str, name: str | None = None) -> bench.Method:
+    """A built ``model_name`` network as a ``bench`` method: its recipe says whether it takes
+    the bicubic-upscaled input and whether it works on Y or RGB."""
+    recipe = MODELS[model_name].recipe
+    channels = "y" if recipe.channels == "y" else "rgb"
+    fn = model_method(model, upsampled=recipe.upsampled)
+    return bench.Method(name or model_name, fn, channels)
 
 
 def recipe_dataset(
@@ -299,14 +308,11 @@ class RecursiveSupervision(nn.Module):
 def _scorer(model_name: str, kwargs: dict, images: dict, scales: Sequence[int], device):
     """Mean PSNR (matlab protocol) of the *inference* form of the model (e.g. SRCNN with
     "same" padding), computed by the same code as ``sisrlearn bench``."""
-    recipe = MODELS[model_name].recipe
-    channels = "y" if recipe.channels == "y" else "rgb"
 
     def score(model: nn.Module) -> dict[str, float]:
         infer = build_model(model_name, **kwargs).to(device)
         infer.load_state_dict(unwrap(model).state_dict())
-        method = bench.Method("training", model_method(infer, upsampled=recipe.upsampled),
-                              channels)  # fmt: skip
+        method = model_as_method(infer, model_name, "training")
         return {f"psnr_x{s}": bench._score(method, "val", list(images.items()), s, "matlab")
                 ["psnr"] for s in scales}  # fmt: skip
 

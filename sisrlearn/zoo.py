@@ -24,7 +24,7 @@ from . import bench
 from .models import MODELS, build_model
 from .runtime import budget, get_device
 from .train import load_weights, sha256_of
-from .trainer import model_method, train_recipe
+from .trainer import model_as_method, model_method, train_recipe
 
 __all__ = [
     "WEIGHTS_DIR",
@@ -147,19 +147,17 @@ def _zoo_method(name: str) -> bench.Method | None:
     if name not in entries:
         return None
     entry = entries[name]
-    recipe = MODELS[entry.model].recipe
     # loaded now, not on the first call, so that bench's timing counts inference only
-    run = model_method(load_pretrained(name, device=get_device()), upsampled=recipe.upsampled)
+    base = model_as_method(load_pretrained(name, device=get_device()), entry.model, name)
 
     def fn(lr: torch.Tensor, scale: int) -> torch.Tensor:
         if scale not in entry.scales:
             raise ValueError(
                 f"method {name!r} was trained for scale {list(entry.scales)}, got scale={scale}"
             )
-        return run(lr, scale)
+        return base.fn(lr, scale)
 
-    channels = "y" if recipe.channels == "y" else "rgb"
-    return bench.Method(name, fn, channels, f"{entry.model} (shipped weights)", entry.scales)
+    return bench.Method(name, fn, base.channels, f"{entry.model} (shipped weights)", entry.scales)
 
 
 bench.add_method_source(_zoo_method)
