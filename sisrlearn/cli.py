@@ -1,4 +1,4 @@
-"""The ``sisrlearn`` command: ``bench``, ``speed``, ``upscale``, ``train``, ``doctor`` and more.
+"""The ``sisrlearn`` command: ``bench``, ``speed``, ``upscale``, ``train``, ``srgan`` and more.
 
 Every sub-command is a thin wrapper over a library function; errors the user can fix are
 printed as one line (``sisrlearn: error: ...``) with exit status 2, never a traceback.
@@ -145,15 +145,62 @@ def _train(args: argparse.Namespace) -> int:
             command=command_line(args.argv),
         )
     except KeyboardInterrupt:
-        ckpt = Path(args.out).with_suffix(".ckpt") if args.out else None
-        if ckpt is not None and ckpt.is_file():
-            print(f"\ninterrupted: checkpoint {ckpt}; continue with --resume", file=sys.stderr)
-        else:
-            print("\ninterrupted before the first step: nothing saved", file=sys.stderr)
-        return 130
+        return _interrupted(args.out)
     if args.out and os.environ.get("RANK", "0") == "0":  # under torchrun only rank 0 writes
         print(f"wrote {args.out} and {Path(args.out).with_suffix('.json')}")
     return 0
+
+
+def _srgan(args: argparse.Namespace) -> int:
+    from .records import command_line
+    from .srgan_trainer import finetune_srgan
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    for name in ("data", "val"):
+        folder = getattr(args, name)
+        if folder is not None and not Path(folder).is_dir():
+            raise UsageError(f"--{name} must be a folder of images, got {folder}")
+    if args.vgg is not None and not Path(args.vgg).is_file():
+        raise UsageError(f"--vgg must be a VGG19 state_dict file, got {args.vgg}")
+    try:
+        _, _, evals = finetune_srgan(
+            args.generator,
+            args.data,
+            steps=args.steps,
+            out=args.out,
+            val=args.val,
+            crop=args.crop,
+            batch_size=args.batch_size,
+            learning_rate=args.lr,
+            adversarial_weight=args.adversarial_weight,
+            content=args.content,
+            vgg=args.vgg,
+            disc_features=args.disc_features,
+            eval_every=args.eval_every,
+            checkpoint_every=args.checkpoint_every,
+            augment=not args.no_augment,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            seed=args.seed,
+            progress=not args.quiet,
+            command=command_line(args.argv),
+        )
+    except KeyboardInterrupt:
+        return _interrupted(args.out)
+    for key, values in evals.metrics.items():
+        print(f"{key}: {values[-1]:.4f} after {evals.eval_step[-1]} steps")
+    if args.out:
+        print(f"wrote {args.out} and {Path(args.out).with_suffix('.json')}")
+    return 0
+
+
+def _interrupted(out: str | None) -> int:
+    ckpt = Path(out).with_suffix(".ckpt") if out else None
+    if ckpt is not None and ckpt.is_file():
+        print(f"\ninterrupted: checkpoint {ckpt}; continue with --resume", file=sys.stderr)
+    else:
+        print("\ninterrupted before the first step: nothing saved", file=sys.stderr)
+    return 130
 
 
 def _load_methods() -> None:
@@ -208,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_args import build_parser as _build
 
     handlers = {"bench": _bench, "speed": _speed, "upscale": _upscale, "train": _train,
-                "colorize": _colorize, "exercises": _exercises, "doctor": _doctor}  # fmt: skip
+                "srgan": _srgan, "colorize": _colorize, "exercises": _exercises,
+                "doctor": _doctor}  # fmt: skip
     return _build(handlers, __doc__.splitlines()[0])
 
 

@@ -119,6 +119,62 @@ def _add_train(sub, handler) -> None:
     p.set_defaults(func=handler)
 
 
+def _add_srgan(sub, handler) -> None:
+    """The ``sisrlearn srgan`` arguments."""
+    p = sub.add_parser("srgan", help="fine-tune a trained SRResNet as SRGAN (adversarial)")
+    p.add_argument(
+        "--generator",
+        required=True,
+        metavar="NAME|FILE.pt",
+        help="a shipped model (srresnet_x4) or a FILE.pt from `sisrlearn train`",
+    )
+    p.add_argument("--data", metavar="DIR", help="HR training images (default: bundled ones)")
+    p.add_argument("--steps", type=_positive_int, required=True, help="SRGAN steps in all")
+    p.add_argument("--out", metavar="FILE.pt", help="generator state_dict; FILE.json the record")
+    p.add_argument("--val", metavar="DIR", help="HR images scored every --eval-every steps")
+    p.add_argument("--eval-every", type=_positive_int, default=500, metavar="N")
+    p.add_argument("--checkpoint-every", type=_positive_int, default=500, metavar="N")
+    p.add_argument(
+        "--crop",
+        type=_positive_int,
+        default=96,
+        help="HR crop side, the discriminator's input (96; a multiple of 16)",
+    )
+    p.add_argument("--batch-size", type=_positive_int, default=16)
+    p.add_argument("--lr", type=float, default=1e-4, help="Adam's, both networks (1e-4)")
+    p.add_argument(
+        "--adversarial-weight",
+        type=float,
+        default=1e-3,
+        metavar="W",
+        help="weight of -log D(G(LR)) beside the content loss (1e-3)",
+    )
+    p.add_argument(
+        "--content",
+        choices=["mse", "vgg54"],
+        default="mse",
+        help="pixel MSE (SRGAN-MSE) or VGG19 phi_5,4 features (needs --vgg)",
+    )
+    p.add_argument(
+        "--vgg",
+        metavar="FILE",
+        help="a torchvision VGG19 state_dict (default: env SISRLEARN_VGG19)",
+    )
+    p.add_argument(
+        "--disc-features",
+        type=_positive_int,
+        default=64,
+        metavar="F",
+        help="the discriminator's first width (64)",
+    )
+    p.add_argument("--no-augment", action="store_true", help="no flips/rotations")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from FILE.ckpt")
+    p.add_argument("--overwrite", action="store_true", help="replace FILE.pt/FILE.json")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=handler)
+
+
 def _add_colorize(sub, handler) -> None:
     """The ``sisrlearn colorize`` arguments."""
     p = sub.add_parser("colorize", help="colorize one image file (colour input: L only)")
@@ -160,7 +216,7 @@ def build_parser(handlers: dict, description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sisrlearn", description=description)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, add in (("bench", _add_bench), ("speed", _add_speed), ("upscale", _add_upscale),
-                      ("train", _add_train), ("colorize", _add_colorize),
+                      ("train", _add_train), ("srgan", _add_srgan), ("colorize", _add_colorize),
                       ("exercises", _add_exercises), ("doctor", _add_doctor)):  # fmt: skip
         add(sub, handlers[name])
     return parser

@@ -12,7 +12,7 @@ Blau & Michaeli, "The Perception-Distortion Tradeoff", CVPR 2018.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -28,6 +28,11 @@ from .train import _forever
 __all__ = ["SRGANHistory", "train_srgan", "sharpness", "PUBLISHED_X4"]
 
 # Ledig et al. 2017, Table 2 (x4): PSNR (dB) / SSIM / MOS on Set5, Set14, BSD100.
+# Checked against copies of the table quoted in other projects (2026-11): every PSNR/SSIM of
+# bicubic, SRCNN, SRResNet and SRGAN, SRGAN's MOS, and the BSD100 MOS of bicubic, SRCNN,
+# SRResNet and HR. The nearest, SelfExSR, DRCN and ESPCN rows and the other MOS values could
+# not be checked against a source here (from the paper as remembered); DRCN BSD100 was
+# corrected from 26.82 / 0.7397, which repeated neighbouring cells.
 PUBLISHED_X4: dict[str, dict[str, tuple[float, float, float]]] = {
     "nearest": {"Set5": (26.26, 0.7552, 1.28), "Set14": (24.64, 0.7100, 1.20),
                 "BSD100": (25.02, 0.6606, 1.11)},
@@ -38,7 +43,7 @@ PUBLISHED_X4: dict[str, dict[str, tuple[float, float, float]]] = {
     "SelfExSR": {"Set5": (30.33, 0.8720, 2.65), "Set14": (27.45, 0.7972, 2.34),
                  "BSD100": (26.83, 0.7387, 1.89)},
     "DRCN": {"Set5": (31.52, 0.8938, 3.26), "Set14": (28.02, 0.8074, 2.84),
-             "BSD100": (26.82, 0.7397, 2.12)},
+             "BSD100": (27.21, 0.7493, 2.12)},
     "ESPCN": {"Set5": (30.76, 0.8784, 2.89), "Set14": (27.66, 0.8004, 2.52),
               "BSD100": (27.02, 0.7442, 2.01)},
     "SRResNet": {"Set5": (32.05, 0.9019, 3.37), "Set14": (28.49, 0.8184, 2.98),
@@ -76,6 +81,7 @@ def train_srgan(
     gan_loss: GANLoss | None = None,
     learning_rate: float = 1e-4,
     betas: tuple[float, float] = (0.9, 0.999),
+    optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer] | None = None,
     history: SRGANHistory | None = None,
     progress: bool = True,
 ) -> SRGANHistory:
@@ -87,13 +93,15 @@ def train_srgan(
     Args:
         generator: e.g. ``build_model("srresnet", scale=4)``, pretrained with the MSE.
         discriminator: e.g. ``build_model("srgan_discriminator")``; returns logits.
-        loader: yields ``(lr, hr)`` batches (HR crops of the discriminator's input size).
+        loader: yields ``(lr, hr)`` batches (HR crops of the discriminator's input size); an
+            iterator is read on from where it is (a run split into several calls).
         steps: optimisation steps of each network.
         content_loss: ``F.mse_loss`` (SRGAN-MSE) or a :class:`sisrlearn.perceptual.PerceptualLoss`
             (SRGAN-VGG54).
         adversarial_weight: ``1e-3`` in the paper.
         gan_loss: default ``GANLoss("nonsaturating")`` (the paper's ``-log D(G(I_LR))``).
         learning_rate: Adam's, for both networks (1e-4, then 1e-5 in the paper).
+        optimizers: ``(generator's, discriminator's)`` to continue with (default: new Adams).
         history: continue an earlier record (steps numbered after it).
         progress: show a tqdm bar.
     """
@@ -108,11 +116,15 @@ def train_srgan(
         raise TypeError(f"gan_loss must be a GANLoss, got {type(gan_loss).__name__}")
     device = next(generator.parameters()).device
     discriminator.to(device)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=learning_rate, betas=betas)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=learning_rate, betas=betas)
+    if optimizers is None:
+        optimizers = (
+            torch.optim.Adam(generator.parameters(), lr=learning_rate, betas=betas),
+            torch.optim.Adam(discriminator.parameters(), lr=learning_rate, betas=betas),
+        )
+    opt_g, opt_d = optimizers
     history = history or SRGANHistory()
     start, started = (history.step[-1] if history.step else 0), time.perf_counter()
-    batches = _forever(loader)
+    batches = loader if isinstance(loader, Iterator) else _forever(loader)
     generator.train()
     discriminator.train()
     for i in tqdm(range(steps), disable=not progress, desc="srgan", leave=False):

@@ -1,0 +1,277 @@
+"""``sisrlearn srgan``: SRGAN fine-tuning of a trained SRResNet, resumable, with a zoo record.
+
+``finetune_srgan`` starts the generator from a shipped model (``"srresnet_x4"``) or a
+``FILE.pt`` that ``sisrlearn train`` wrote (its ``FILE.json`` says which network it is), builds
+a fresh discriminator for ``crop x crop`` HR crops, and runs :func:`sisrlearn.srgan.train_srgan`
+(one discriminator step, then one generator step on ``content + adversarial_weight * -log D``).
+Every ``eval_every`` steps it scores a validation folder: PSNR (matlab protocol, as
+``sisrlearn bench``) and the :func:`~sisrlearn.srgan.sharpness` proxy, so the record shows the
+generator trading PSNR for detail. It checkpoints both networks and both optimisers
+(``OUT.ckpt``; Ctrl-C keeps one, ``resume=True`` continues on the same batches) and writes
+``OUT.pt`` + ``OUT.json``, a zoo record like ``sisrlearn train``'s with the pretraining it
+started from (``init``) and the adversarial settings (``adversarial``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler
+
+from . import bench
+from .images import load_folder
+from .models import MODELS, build_model
+from .models.srgan import SRGANDiscriminator
+from .perceptual import PerceptualLoss, VGGFeatures
+from .records import thin_history, write_record
+from .runtime import get_device, set_seed
+from .srgan import SRGANHistory, sharpness, train_srgan
+from .train import History, _forever, load_weights
+from .trainer import _check_paths, _EpochLoader, model_as_method, recipe_dataset
+
+__all__ = ["finetune_srgan", "load_generator"]
+
+CONTENT_LOSSES = ("mse", "vgg54")
+
+
+def load_generator(generator: str | Path, device=None) -> tuple[nn.Module, dict, str]:
+    """(network, its record, a label) for a zoo name or a ``FILE.pt`` with ``FILE.json``.
+
+    The record must describe a post-upsampling RGB network with one scale (SRResNet,
+    EDSR-baseline): the generators SRGAN fine-tunes.
+    """
+    from .zoo import zoo_entries
+
+    entries = zoo_entries()
+    if str(generator) in entries:
+        entry = entries[str(generator)]
+        record, weights, label = entry.record, entry.weights, entry.name
+    else:
+        weights = Path(generator)
+        meta = weights.with_suffix(".json")
+        if weights.suffix != ".pt" or not weights.is_file() or not meta.is_file():
+            raise ValueError(
+                f"generator must be a shipped model ({', '.join(sorted(entries))}) or a FILE.pt "
+                f"written by `sisrlearn train` with FILE.json beside it, got {str(generator)!r}"
+            )
+        record, label = json.loads(meta.read_text()), str(weights)
+    name = record.get("model")
+    recipe = MODELS[name].recipe if name in MODELS else None
+    single_scale = record.get("scale") is not None
+    if recipe is None or recipe.upsampled or recipe.channels != "rgb" or not single_scale:
+        raise ValueError(
+            f"generator must be a single-scale RGB network that upsamples itself (srresnet, "
+            f"edsr_baseline), got {label!r} (model {name!r})"
+        )
+    model = build_model(name, **record.get("kwargs", {}))
+    load_weights(model, weights, sha256=record.get("sha256"))
+    return model.to(device or "cpu"), record, label
+
+
+def _content_loss(content: str, vgg: str | Path | None, device) -> nn.Module:
+    if content not in CONTENT_LOSSES:
+        raise ValueError(f"content must be one of {CONTENT_LOSSES}, got {content!r}")
+    if content == "mse":
+        return nn.MSELoss()
+    vgg = vgg or os.environ.get("SISRLEARN_VGG19")
+    if not vgg:
+        raise ValueError(
+            "content='vgg54' needs ImageNet VGG19 weights: pass vgg=FILE (--vgg FILE) or set "
+            "SISRLEARN_VGG19; a random VGG would train a random-feature loss, not SRGAN's"
+        )
+    return PerceptualLoss(VGGFeatures(vgg, layer="relu5_4")).to(device)
+
+
+def _scorer(model_name: str, images: dict, scale: int):
+    """PSNR (matlab protocol, as ``sisrlearn bench``) and mean sharpness of the RGB outputs."""
+
+    def score(model: nn.Module) -> dict[str, float]:
+        model.eval()
+        method = model_as_method(model, model_name, "training")
+        psnr = bench._score(method, "val", list(images.items()), scale, "matlab")["psnr"]
+        device = next(model.parameters()).device
+        sharp = []
+        with torch.no_grad():
+            for hr in images.values():
+                lr, _ = bench.prepare(hr, scale, "rgb")
+                sr = model(lr[None].float().to(device)).clamp(0, 1).cpu()
+                sharp.append(sharpness(sr).item())
+        return {f"psnr_x{scale}": psnr, "sharpness": sum(sharp) / len(sharp)}
+
+    return score
+
+
+def finetune_srgan(
+    generator: str | Path,
+    data: str | Path | None = None,
+    *,
+    steps: int,
+    out: str | Path | None = None,
+    val: str | Path | None = None,
+    crop: int = 96,
+    batch_size: int = 16,
+    learning_rate: float = 1e-4,
+    adversarial_weight: float = 1e-3,
+    content: str = "mse",
+    vgg: str | Path | None = None,
+    disc_features: int = 64,
+    eval_every: int = 500,
+    checkpoint_every: int = 500,
+    augment: bool = True,
+    resume: bool = False,
+    overwrite: bool = False,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+    command: str | None = None,
+) -> tuple[nn.Module, SRGANHistory, History]:
+    """Fine-tune a trained generator as SRGAN (Ledig et al. 2017, section 3).
+
+    Args:
+        generator: a shipped model name (``"srresnet_x4"``) or a ``FILE.pt`` from
+            ``sisrlearn train`` (with ``FILE.json``).
+        data: folder of HR training images (default: the bundled training images).
+        steps: SRGAN steps in all (each: one D step and one G step).
+        out: ``OUT.pt``; beside it ``OUT.json`` (zoo record) and, while training, ``OUT.ckpt``.
+        val: folder of HR images scored every ``eval_every`` steps (PSNR and sharpness).
+        crop: HR crop side, the discriminator's input (96 in the paper; divisible by 16 and
+            by the scale).
+        batch_size, learning_rate: Adam's (beta1 0.9) for both networks (16, 1e-4 in the paper).
+        adversarial_weight: the ``1e-3`` of eq. 3.
+        content: ``"mse"`` (SRGAN-MSE) or ``"vgg54"`` (SRGAN-VGG54; needs ``vgg``).
+        vgg: a torchvision VGG19 ``state_dict`` file (or env ``SISRLEARN_VGG19``).
+        disc_features: the discriminator's first width (64 in the paper; doubled every two
+            layers up to 8x).
+        resume: continue from ``out``'s checkpoint up to ``steps`` in all.
+
+    Returns (generator, the per-step SRGAN record, the evaluation record).
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    for name, value in (("eval_every", eval_every), ("checkpoint_every", checkpoint_every),
+                        ("batch_size", batch_size), ("disc_features", disc_features)):  # fmt: skip
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    out, ckpt = _check_paths(out, resume=resume, overwrite=overwrite)
+    generator_arg = generator
+    device = torch.device(device) if device is not None else get_device()
+    content_fn = _content_loss(content, vgg, device)
+    gen_seed = set_seed(seed)
+    generator, init_record, init_label = load_generator(generator_arg, device)
+    model_name, scale = init_record["model"], init_record["scale"]
+    if (
+        isinstance(crop, bool)
+        or not isinstance(crop, int)
+        or crop % 16
+        or crop % scale
+        or crop < 16
+    ):
+        raise ValueError(f"crop must be a multiple of 16 and of the scale {scale}, got {crop!r}")
+    discriminator = SRGANDiscriminator(num_features=disc_features, input_size=crop).to(device)
+    recipe = MODELS[model_name].recipe
+    recipe = replace(recipe, patch_size=crop // scale, stride=max(1, crop // scale // 2),
+                     batch_size=batch_size, learning_rate=learning_rate, loss=content,
+                     steps=steps)  # fmt: skip
+    dataset = recipe_dataset(recipe, data, [scale], augment=augment, generator=gen_seed)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=learning_rate, betas=(0.9, 0.999))
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=learning_rate, betas=(0.9, 0.999))
+    history, evals = SRGANHistory(), History()
+    if resume:
+        history, evals = _restore(ckpt, generator, discriminator, opt_g, opt_d, device)
+    done = history.step[-1] if history.step else 0
+    if done >= steps:
+        raise ValueError(f"the checkpoint already has {done} steps; ask for more than that")
+    sampler = DistributedSampler(dataset, num_replicas=1, rank=0, shuffle=True, seed=seed,
+                                 drop_last=True)  # fmt: skip
+    loader = _EpochLoader(DataLoader(dataset, batch_size=batch_size, sampler=sampler,
+                                     drop_last=True), sampler, done)  # fmt: skip
+    batches = _forever(loader)
+    scorer = _scorer(model_name, load_folder(val), scale) if val else None
+    writer = out is not None
+    chunk = math.gcd(eval_every, checkpoint_every)
+    try:
+        while done < steps:
+            todo = min(chunk - done % chunk, steps - done)
+            train_srgan(generator, discriminator, batches, steps=todo, content_loss=content_fn,
+                        adversarial_weight=adversarial_weight, learning_rate=learning_rate,
+                        optimizers=(opt_g, opt_d), history=history,
+                        progress=progress)  # fmt: skip
+            done = history.step[-1]
+            if scorer is not None and (done == steps or done % eval_every == 0):
+                evals.eval_step.append(done)
+                for key, value in scorer(generator).items():
+                    evals.metrics.setdefault(key, []).append(value)
+            if writer and (done == steps or done % checkpoint_every == 0):
+                _save(ckpt, generator, discriminator, opt_g, opt_d, history, evals)
+    except KeyboardInterrupt:
+        if writer and history.step:
+            _save(ckpt, generator, discriminator, opt_g, opt_d, history, evals)
+        raise
+    generator.eval()
+    if writer:
+        evals.step, evals.loss, evals.seconds = history.step, history.g_loss, history.seconds
+        gan_steps = {k: v for k, v in asdict(history).items() if k != "seconds"}
+        write_record(
+            generator,
+            out,
+            model_name=model_name,
+            kwargs=init_record.get("kwargs", {}),
+            scales=[scale],
+            recipe=recipe,
+            history=evals,
+            device=device,
+            command=command or "(called from Python: sisrlearn.srgan_trainer.finetune_srgan)",
+            extra={
+                "init": {"generator": init_label, "sha256": init_record.get("sha256"),
+                         "steps": init_record.get("steps"), "command": init_record.get("command"),
+                         "metrics": _last_metrics(init_record)},
+                "adversarial": {"weight": adversarial_weight, "loss": "nonsaturating",
+                                "content": content, "crop": crop,
+                                "discriminator": {"num_features": disc_features,
+                                                  "input_size": crop}},
+                "gan_history": _thin_gan(gan_steps),
+            },
+        )  # fmt: skip
+        ckpt.unlink(missing_ok=True)
+    return generator, history, evals
+
+
+def _last_metrics(record: dict) -> dict:
+    """The last validation scores of a training record (what the fine-tuning started from)."""
+    metrics = record.get("history", {}).get("metrics", {})
+    return {k: v[-1] for k, v in metrics.items() if v}
+
+
+def _thin_gan(steps: dict, points: int = 500) -> dict:
+    """Every per-step series of an SRGAN history, averaged into at most ``points`` bins."""
+    thinned = {}
+    for key in ("g_loss", "content", "adversarial", "d_loss", "d_real", "d_fake"):
+        part = thin_history(History(step=steps["step"], loss=steps[key]), points)
+        thinned["step"], thinned[key] = part["step"], part["loss"]
+    return thinned
+
+
+def _save(path: Path, generator, discriminator, opt_g, opt_d, history, evals) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".ckpt.tmp")
+    torch.save({"generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
+                "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+                "history": json.dumps(asdict(history)),
+                "evals": json.dumps(evals.to_dict())}, tmp)  # fmt: skip
+    os.replace(tmp, path)
+
+
+def _restore(path: Path, generator, discriminator, opt_g, opt_d, device):
+    state = torch.load(path, map_location=device, weights_only=True)
+    generator.load_state_dict(state["generator"])
+    discriminator.load_state_dict(state["discriminator"])
+    opt_g.load_state_dict(state["opt_g"])
+    opt_d.load_state_dict(state["opt_d"])
+    history = SRGANHistory(**json.loads(state["history"]))
+    return history, History.from_dict(json.loads(state["evals"]))
