@@ -21,7 +21,31 @@ from .runtime import get_device
 from .train import History, save_weights
 
 __all__ = ["command_line", "device_name", "write_record", "save_checkpoint", "restore",
-           "thin_history", "distributed_setup", "device_for_rank", "unwrap"]  # fmt: skip
+           "thin_history", "distributed_setup", "device_for_rank", "unwrap",
+           "check_paths"]  # fmt: skip
+
+
+def check_paths(out, *, resume: bool, overwrite: bool) -> tuple[Path | None, Path | None]:
+    """(``OUT.pt``, ``OUT.ckpt``) of a run, or (None, None) without ``out``: refuses to replace
+    an earlier run's files unless ``overwrite``, and to resume without a checkpoint."""
+    if out is None:
+        if resume:
+            raise ValueError("resume needs out= (the checkpoint lives beside it)")
+        return None, None
+    out = Path(out)
+    if out.suffix != ".pt":
+        raise ValueError(f"out must end in .pt, got {str(out)!r}")
+    ckpt = out.with_suffix(".ckpt")
+    if resume and not ckpt.is_file():
+        raise ValueError(f"resume needs a checkpoint {ckpt} (written while training with out=)")
+    if not resume and not overwrite:
+        for path in (out, out.with_suffix(".json")):
+            if path.exists():
+                raise FileExistsError(
+                    f"{path} exists; pass overwrite=True (--overwrite) to replace it "
+                    "or resume=True (--resume) to continue"
+                )
+    return out, ckpt
 
 
 def unwrap(model: nn.Module) -> nn.Module:

@@ -29,11 +29,12 @@ from .images import load_folder
 from .models import MODELS, build_model
 from .models.srgan import SRGANDiscriminator
 from .perceptual import PerceptualLoss, VGGFeatures
-from .records import thin_history, write_record
+from .records import check_paths, thin_history, write_record
+from .runloop import EpochLoader
 from .runtime import get_device, set_seed
 from .srgan import SRGANHistory, sharpness, train_srgan
 from .train import History, _forever, load_weights
-from .trainer import _check_paths, _EpochLoader, model_as_method, recipe_dataset
+from .trainer import model_as_method, recipe_dataset
 
 __all__ = ["finetune_srgan", "load_generator"]
 
@@ -158,7 +159,7 @@ def finetune_srgan(
                         ("batch_size", batch_size), ("disc_features", disc_features)):  # fmt: skip
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
-    out, ckpt = _check_paths(out, resume=resume, overwrite=overwrite)
+    out, ckpt = check_paths(out, resume=resume, overwrite=overwrite)
     generator_arg = generator
     device = torch.device(device) if device is not None else get_device()
     content_fn = _content_loss(content, vgg, device)
@@ -189,7 +190,7 @@ def finetune_srgan(
         raise ValueError(f"the checkpoint already has {done} steps; ask for more than that")
     sampler = DistributedSampler(dataset, num_replicas=1, rank=0, shuffle=True, seed=seed,
                                  drop_last=True)  # fmt: skip
-    loader = _EpochLoader(DataLoader(dataset, batch_size=batch_size, sampler=sampler,
+    loader = EpochLoader(DataLoader(dataset, batch_size=batch_size, sampler=sampler,
                                      drop_last=True), sampler, done)  # fmt: skip
     batches = _forever(loader)
     scorer = _scorer(model_name, load_folder(val), scale) if val else None

@@ -11,7 +11,6 @@ steps, time, device, thinned history). Under ``torchrun`` it runs DistributedDat
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -24,8 +23,10 @@ from . import bench
 from ._validate import as_batch, check_scale, unbatch
 from .images import load_folder, sample_set
 from .models import MODELS, Recipe, build_model
+from .models.drcn import AllRecursions, RecursiveSupervision
 from .patches import PatchDataset
 from .records import (
+    check_paths,
     command_line,
     device_for_rank,
     distributed_setup,
@@ -35,6 +36,7 @@ from .records import (
     write_record,
 )
 from .resize import imresize
+from .runloop import Clock, EpochLoader, cosine_from, recipe_optimizer
 from .runtime import set_seed
 from .train import History, fit
 
@@ -139,7 +141,7 @@ def train_recipe(
     """
     recipe, scales, steps = _resolve(model_name, scale, steps)
     recipe = _override(recipe, optimizer, learning_rate, batch_size, patch_size, steps)
-    out, ckpt = _check_paths(out, resume=resume, overwrite=overwrite)
+    out, ckpt = check_paths(out, resume=resume, overwrite=overwrite)
     batch_size = recipe.batch_size
     world, rank = distributed_setup()
     if batch_size % world:
@@ -153,20 +155,20 @@ def train_recipe(
     augment_gen = generator if rank == 0 else torch.Generator().manual_seed(seed + rank)
     dataset = recipe_dataset(recipe, data, scales, label_crop=crop, augment=augment,
                              generator=augment_gen)  # fmt: skip
-    trained = _AllRecursions(model) if recipe.loss == "recursive" else model
+    trained = AllRecursions(model) if recipe.loss == "recursive" else model
     net = nn.parallel.DistributedDataParallel(trained) if world > 1 else trained
     learning_rate = recipe.learning_rate
-    opt = _optimizer(model, net, recipe.optimizer, learning_rate)
+    opt = recipe_optimizer(model, net, recipe.optimizer, learning_rate)
     history = restore(ckpt, model, opt, device) if resume else History()
     done = history.step[-1] if history.step else 0
     if done >= steps:
         raise ValueError(f"the checkpoint already has {done} steps; ask for more than that")
     sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True,
                                  seed=seed, drop_last=True)  # fmt: skip
-    loader = _EpochLoader(DataLoader(dataset, batch_size=batch_size // world, sampler=sampler,
+    loader = EpochLoader(DataLoader(dataset, batch_size=batch_size // world, sampler=sampler,
                                      drop_last=True), sampler, done)  # fmt: skip
     writer = rank == 0 and out is not None
-    clock = _Clock(history)
+    clock = Clock(history)
     scorer = _scorer(model_name, kwargs, load_folder(val), scales, device) if val else None
 
     def on_eval(_net: nn.Module) -> dict[str, float]:
@@ -180,7 +182,7 @@ def train_recipe(
 
     try:
         fit(net, loader, _loss(recipe.loss, done, steps), steps=steps - done, optimizer=opt,
-            learning_rate=learning_rate, scheduler=_cosine_from(done, steps),
+            learning_rate=learning_rate, scheduler=cosine_from(done, steps),
             grad_clip=recipe.grad_clip, eval_fn=on_eval,
             eval_every=math.gcd(eval_every, checkpoint_every), history=history,
             progress=progress and rank == 0)  # fmt: skip
@@ -231,27 +233,6 @@ def _override(recipe: Recipe, optimizer, learning_rate, batch_size, patch_size, 
                    batch_size=batch_size or recipe.batch_size, steps=steps)  # fmt: skip
 
 
-def _check_paths(out, *, resume: bool, overwrite: bool) -> tuple[Path | None, Path | None]:
-    if out is None:
-        if resume:
-            raise ValueError("resume needs out= (the checkpoint lives beside it)")
-        return None, None
-    out = Path(out)
-    if out.suffix != ".pt":
-        raise ValueError(f"out must end in .pt, got {str(out)!r}")
-    ckpt = out.with_suffix(".ckpt")
-    if resume and not ckpt.is_file():
-        raise ValueError(f"resume needs a checkpoint {ckpt} (written while training with out=)")
-    if not resume and not overwrite:
-        for path in (out, out.with_suffix(".json")):
-            if path.exists():
-                raise FileExistsError(
-                    f"{path} exists; pass overwrite=True (--overwrite) to replace it "
-                    "or resume=True (--resume) to continue"
-                )
-    return out, ckpt
-
-
 def _build_kwargs(model_name: str, kwargs: dict, scales: Sequence[int]) -> dict:
     """Constructor arguments: post-upsampling single-scale models are built for their scale."""
     recipe = MODELS[model_name].recipe
@@ -270,41 +251,6 @@ def _loss(name: str, done: int = 0, total: int = 1) -> nn.Module:
     raise ValueError(f"loss must be 'mse', 'l1' or 'recursive', got {name!r}")
 
 
-class _AllRecursions(nn.Module):
-    """Training view of a DRCN: returns the ensemble output and every recursion's
-    prediction stacked as (1 + D, N, C, H, W), for :class:`RecursiveSupervision`."""
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y, preds = self.model.forward_all(x)
-        return torch.cat([y.unsqueeze(0), preds])
-
-
-class RecursiveSupervision(nn.Module):
-    """DRCN's loss with recursive supervision (Kim et al. 2016, eq. 11, as
-    ``DRCN.recursive_loss``): ``alpha * mean_d MSE(y_d, t) + (1 - alpha) * MSE(y, t)`` on the
-    stacked outputs of :class:`_AllRecursions`. ``alpha`` decays linearly from 1 (every
-    recursion supervised) to 0 (the ensemble alone) over the ``total`` steps of the run;
-    ``done`` steps are already behind (a resumed run continues the schedule)."""
-
-    def __init__(self, total: int, done: int = 0) -> None:
-        super().__init__()
-        self.total, self.calls = max(total, 1), done
-
-    def alpha(self) -> float:
-        return max(0.0, 1.0 - self.calls / self.total)
-
-    def forward(self, stacked: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        alpha = self.alpha()
-        self.calls += 1
-        ensemble = ((stacked[0] - target) ** 2).mean()
-        per_recursion = ((stacked[1:] - target.unsqueeze(0)) ** 2).mean()
-        return alpha * per_recursion + (1 - alpha) * ensemble
-
-
 def _scorer(model_name: str, kwargs: dict, images: dict, scales: Sequence[int], device):
     """Mean PSNR (matlab protocol) of the *inference* form of the model (e.g. SRCNN with
     "same" padding), computed by the same code as ``sisrlearn bench``."""
@@ -317,62 +263,3 @@ def _scorer(model_name: str, kwargs: dict, images: dict, scales: Sequence[int], 
                 ["psnr"] for s in scales}  # fmt: skip
 
     return score
-
-
-class _Clock:
-    """Training seconds, carried over a resume: ``stamp()`` updates ``history.seconds``."""
-
-    def __init__(self, history: History) -> None:
-        self.history, self.before, self.started = history, history.seconds, time.perf_counter()
-
-    def stamp(self) -> History:
-        self.history.seconds = self.before + time.perf_counter() - self.started
-        return self.history
-
-
-class _EpochLoader:
-    """A DataLoader that tells its DistributedSampler the epoch (a new shuffle every pass).
-
-    ``done_steps`` skips the batches a resumed run has already trained on, so stopping and
-    resuming sees the same batches as one uninterrupted run.
-    """
-
-    def __init__(self, loader: DataLoader, sampler, done_steps: int = 0) -> None:
-        if len(loader) == 0:
-            raise ValueError(
-                f"the training set has {len(loader.dataset)} pairs, fewer than one batch "
-                f"of {loader.batch_size}: lower batch_size or add images"
-            )
-        self.loader, self.sampler = loader, sampler
-        self.epoch, self.skip = divmod(done_steps, len(loader))
-
-    def __iter__(self):
-        self.sampler.set_epoch(self.epoch)
-        self.epoch += 1
-        batches = iter(self.loader)
-        for _ in range(self.skip):
-            next(batches)
-        self.skip = 0
-        return batches
-
-
-def _optimizer(model: nn.Module, net: nn.Module, name: str, learning_rate: float):
-    """Adam, or SGD (momentum 0.9) with the model's own per-layer rates (``param_groups``,
-    e.g. SRCNN's 1:10 for the last layer) where it has them, as the papers train with SGD."""
-    sgd_groups = name == "sgd" and hasattr(model, "param_groups")
-    groups = model.param_groups(learning_rate) if sgd_groups else net.parameters()
-    if name == "adam":
-        return torch.optim.Adam(groups, lr=learning_rate)
-    if name == "sgd":
-        return torch.optim.SGD(groups, lr=learning_rate, momentum=0.9)
-    raise ValueError(f"optimizer must be 'adam' or 'sgd', got {name!r}")
-
-
-def _cosine_from(done: int, total: int):
-    """Cosine decay to 1% of the learning rate over ``total`` steps, starting at ``done``."""
-
-    def factor(step: int) -> float:
-        t = min(done + step, total) / total
-        return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * t))
-
-    return lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, factor)

@@ -6,6 +6,7 @@ import torch
 from sisrlearn import bench, trainer, zoo
 from sisrlearn.cli import main
 from sisrlearn.images import save_image
+from sisrlearn.models.drcn import RecursiveSupervision
 from sisrlearn.models.srcnn import SRCNN
 
 TINY = {"n1": 4, "n2": 2}
@@ -197,7 +198,7 @@ def test_train_or_load_trains_without_shipped_weights(tmp_path, monkeypatch):
 
 
 def test_recursive_supervision_decays_from_every_recursion_to_the_ensemble():
-    loss = trainer.RecursiveSupervision(total=4)
+    loss = RecursiveSupervision(total=4)
     target = torch.zeros(2, 1, 3, 3)
     stacked = torch.stack([torch.full_like(target, 1.0),  # the ensemble: error 1
                            torch.full_like(target, 2.0),  # recursion 1: error 4
@@ -205,7 +206,7 @@ def test_recursive_supervision_decays_from_every_recursion_to_the_ensemble():
     got = [float(loss(stacked, target)) for _ in range(5)]
     # alpha = 1, 0.75, 0.5, 0.25, 0: alpha * mean(4, 0) + (1 - alpha) * 1
     assert got == pytest.approx([2.0, 1.75, 1.5, 1.25, 1.0])
-    resumed = trainer.RecursiveSupervision(total=4, done=2)
+    resumed = RecursiveSupervision(total=4, done=2)
     assert resumed.alpha() == 0.5
 
 

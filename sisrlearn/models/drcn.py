@@ -25,7 +25,7 @@ from torch import nn
 
 from . import Recipe, register_model
 
-__all__ = ["DRCN"]
+__all__ = ["DRCN", "AllRecursions", "RecursiveSupervision"]
 
 
 @register_model(
@@ -115,3 +115,38 @@ class DRCN(nn.Module):
         y, preds = self.forward_all(x)
         per_recursion = ((preds - target.unsqueeze(0)) ** 2).mean()
         return alpha * per_recursion + (1 - alpha) * F.mse_loss(y, target)
+
+
+class AllRecursions(nn.Module):
+    """Training view of a DRCN: returns the ensemble output and every recursion's
+    prediction stacked as (1 + D, N, C, H, W), for :class:`RecursiveSupervision`."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y, preds = self.model.forward_all(x)
+        return torch.cat([y.unsqueeze(0), preds])
+
+
+class RecursiveSupervision(nn.Module):
+    """DRCN's loss with recursive supervision (Kim et al. 2016, eq. 11, as
+    ``DRCN.recursive_loss``): ``alpha * mean_d MSE(y_d, t) + (1 - alpha) * MSE(y, t)`` on the
+    stacked outputs of :class:`AllRecursions`. ``alpha`` decays linearly from 1 (every
+    recursion supervised) to 0 (the ensemble alone) over the ``total`` steps of the run;
+    ``done`` steps are already behind (a resumed run continues the schedule)."""
+
+    def __init__(self, total: int, done: int = 0) -> None:
+        super().__init__()
+        self.total, self.calls = max(total, 1), done
+
+    def alpha(self) -> float:
+        return max(0.0, 1.0 - self.calls / self.total)
+
+    def forward(self, stacked: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        alpha = self.alpha()
+        self.calls += 1
+        ensemble = ((stacked[0] - target) ** 2).mean()
+        per_recursion = ((stacked[1:] - target.unsqueeze(0)) ** 2).mean()
+        return alpha * per_recursion + (1 - alpha) * ensemble
