@@ -104,7 +104,7 @@ def _interrupt(signum, frame) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .trainer import command_line, train_recipe
+    from .trainer import train_recipe
 
     signal.signal(signal.SIGTERM, _interrupt)
 
@@ -117,32 +117,18 @@ def _train(args: argparse.Namespace) -> int:
             kwargs[key] = json.loads(value)
         except json.JSONDecodeError:
             kwargs[key] = value
-    for name in ("data", "val"):
-        folder = getattr(args, name)
-        if folder is not None and not Path(folder).is_dir():
-            raise UsageError(f"--{name} must be a folder of images, got {folder}")
     try:
         train_recipe(
             args.model,
             args.scale,
-            args.data,
             steps=args.steps,
-            out=args.out,
-            val=args.val,
-            eval_every=args.eval_every,
-            checkpoint_every=args.checkpoint_every,
             optimizer=args.optimizer,
             learning_rate=args.lr,
             batch_size=args.batch_size,
             patch_size=args.patch_size,
             model_kwargs=kwargs,
-            augment=not args.no_augment,
-            resume=args.resume,
-            overwrite=args.overwrite,
             half=args.half,
-            seed=args.seed,
-            progress=not args.quiet,
-            command=command_line(args.argv),
+            **_run_options(args),
         )
     except KeyboardInterrupt:
         return _interrupted(args.out)
@@ -152,23 +138,16 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _srgan(args: argparse.Namespace) -> int:
-    from .records import command_line
     from .srgan_trainer import finetune_srgan
 
     signal.signal(signal.SIGTERM, _interrupt)
-    for name in ("data", "val"):
-        folder = getattr(args, name)
-        if folder is not None and not Path(folder).is_dir():
-            raise UsageError(f"--{name} must be a folder of images, got {folder}")
     if args.vgg is not None and not Path(args.vgg).is_file():
         raise UsageError(f"--vgg must be a VGG19 state_dict file, got {args.vgg}")
+    options = _run_options(args)
     try:
         _, _, evals = finetune_srgan(
             args.generator,
-            args.data,
             steps=args.steps,
-            out=args.out,
-            val=args.val,
             crop=args.crop,
             batch_size=args.batch_size,
             learning_rate=args.lr,
@@ -176,14 +155,7 @@ def _srgan(args: argparse.Namespace) -> int:
             content=args.content,
             vgg=args.vgg,
             disc_features=args.disc_features,
-            eval_every=args.eval_every,
-            checkpoint_every=args.checkpoint_every,
-            augment=not args.no_augment,
-            resume=args.resume,
-            overwrite=args.overwrite,
-            seed=args.seed,
-            progress=not args.quiet,
-            command=command_line(args.argv),
+            **options,
         )
     except KeyboardInterrupt:
         return _interrupted(args.out)
@@ -192,6 +164,20 @@ def _srgan(args: argparse.Namespace) -> int:
     if args.out:
         print(f"wrote {args.out} and {Path(args.out).with_suffix('.json')}")
     return 0
+
+
+def _run_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of a resumable training run (``_add_run_options``' flags)."""
+    from .records import command_line
+
+    for name in ("data", "val"):
+        folder = getattr(args, name)
+        if folder is not None and not Path(folder).is_dir():
+            raise UsageError(f"--{name} must be a folder of images, got {folder}")
+    return dict(data=args.data, out=args.out, val=args.val, eval_every=args.eval_every,
+                checkpoint_every=args.checkpoint_every, augment=not args.no_augment,
+                resume=args.resume, overwrite=args.overwrite, seed=args.seed,
+                progress=not args.quiet, command=command_line(args.argv))  # fmt: skip
 
 
 def _interrupted(out: str | None) -> int:

@@ -84,17 +84,27 @@ def _add_upscale(sub, handler) -> None:
     p.set_defaults(func=handler)
 
 
+def _add_run_options(p, *, every: int) -> None:
+    """What every resumable training command takes: data, output, validation, checkpoints."""
+    p.add_argument("--data", metavar="DIR", help="HR training images (default: bundled ones)")
+    p.add_argument("--out", metavar="FILE.pt", help="state_dict; FILE.json gets the record")
+    p.add_argument("--val", metavar="DIR", help="HR images scored every --eval-every steps")
+    p.add_argument("--eval-every", type=_positive_int, default=every, metavar="N")
+    p.add_argument("--checkpoint-every", type=_positive_int, default=every, metavar="N")
+    p.add_argument("--no-augment", action="store_true", help="no flips/rotations")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from FILE.ckpt")
+    p.add_argument("--overwrite", action="store_true", help="replace FILE.pt/FILE.json")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _add_train(sub, handler) -> None:
     """The ``sisrlearn train`` arguments."""
     p = sub.add_parser("train", help="train a model with its recipe (resumable)")
     p.add_argument("model", metavar="MODEL", help="a registered model, e.g. srcnn")
     p.add_argument("--scale", type=_positive_int, required=True)
-    p.add_argument("--data", metavar="DIR", help="HR training images (default: bundled ones)")
     p.add_argument("--steps", type=_positive_int, help="total steps (default: the recipe's)")
-    p.add_argument("--out", metavar="FILE.pt", help="state_dict; FILE.json gets the record")
-    p.add_argument("--val", metavar="DIR", help="HR images scored every --eval-every steps")
-    p.add_argument("--eval-every", type=_positive_int, default=1000, metavar="N")
-    p.add_argument("--checkpoint-every", type=_positive_int, default=1000, metavar="N")
+    _add_run_options(p, every=1000)
     p.add_argument("--optimizer", choices=["adam", "sgd"], help="default: the recipe's")
     p.add_argument("--lr", type=float, help="learning rate (default: the recipe's)")
     p.add_argument("--batch-size", type=_positive_int)
@@ -110,12 +120,7 @@ def _add_train(sub, handler) -> None:
         metavar="KEY=VALUE",
         help="constructor argument, e.g. f2=1 (repeatable)",
     )
-    p.add_argument("--no-augment", action="store_true", help="no flips/rotations")
     p.add_argument("--half", action="store_true", help="store float16 weights")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--resume", action="store_true", help="continue from FILE.ckpt")
-    p.add_argument("--overwrite", action="store_true", help="replace FILE.pt/FILE.json")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=handler)
 
 
@@ -128,12 +133,8 @@ def _add_srgan(sub, handler) -> None:
         metavar="NAME|FILE.pt",
         help="a shipped model (srresnet_x4) or a FILE.pt from `sisrlearn train`",
     )
-    p.add_argument("--data", metavar="DIR", help="HR training images (default: bundled ones)")
     p.add_argument("--steps", type=_positive_int, required=True, help="SRGAN steps in all")
-    p.add_argument("--out", metavar="FILE.pt", help="generator state_dict; FILE.json the record")
-    p.add_argument("--val", metavar="DIR", help="HR images scored every --eval-every steps")
-    p.add_argument("--eval-every", type=_positive_int, default=500, metavar="N")
-    p.add_argument("--checkpoint-every", type=_positive_int, default=500, metavar="N")
+    _add_run_options(p, every=500)
     p.add_argument(
         "--crop",
         type=_positive_int,
@@ -167,11 +168,6 @@ def _add_srgan(sub, handler) -> None:
         metavar="F",
         help="the discriminator's first width (64)",
     )
-    p.add_argument("--no-augment", action="store_true", help="no flips/rotations")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--resume", action="store_true", help="continue from FILE.ckpt")
-    p.add_argument("--overwrite", action="store_true", help="replace FILE.pt/FILE.json")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=handler)
 
 
