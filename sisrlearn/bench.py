@@ -238,8 +238,8 @@ PUBLISHED: dict[str, dict[tuple[str, int], float]] = {
     "drcn": {("Set5", 2): 37.63, ("Set5", 3): 33.82, ("Set5", 4): 31.53,
              ("Set14", 2): 33.04, ("Set14", 3): 29.76, ("Set14", 4): 28.02},
     "scsr": {("Set5", 3): 31.42, ("Set14", 3): 28.31},
-    "srresnet": {("Set5", 4): 32.05},
-    "srgan": {("Set5", 4): 29.40},
+    "srresnet": {("Set5", 4): 32.05, ("Set14", 4): 28.49},
+    "srgan": {("Set5", 4): 29.40, ("Set14", 4): 26.02},
     "dip": {("Set5", 4): 29.90},
 }  # fmt: skip
 
