@@ -160,19 +160,13 @@ def finetune_srgan(
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
     out, ckpt = check_paths(out, resume=resume, overwrite=overwrite)
-    generator_arg = generator
     device = torch.device(device) if device is not None else get_device()
     content_fn = _content_loss(content, vgg, device)
     gen_seed = set_seed(seed)
-    generator, init_record, init_label = load_generator(generator_arg, device)
+    generator, init_record, init_label = load_generator(generator, device)
     model_name, scale = init_record["model"], init_record["scale"]
-    if (
-        isinstance(crop, bool)
-        or not isinstance(crop, int)
-        or crop % 16
-        or crop % scale
-        or crop < 16
-    ):
+    fits = isinstance(crop, int) and not isinstance(crop, bool) and crop >= 16
+    if not fits or crop % 16 or crop % scale:
         raise ValueError(f"crop must be a multiple of 16 and of the scale {scale}, got {crop!r}")
     discriminator = SRGANDiscriminator(num_features=disc_features, input_size=crop).to(device)
     recipe = MODELS[model_name].recipe
