@@ -132,9 +132,20 @@ def _train(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         return _interrupted(args.out)
+    finally:
+        _leave_process_group()
     if args.out and os.environ.get("RANK", "0") == "0":  # under torchrun only rank 0 writes
         print(f"wrote {args.out} and {Path(args.out).with_suffix('.json')}")
     return 0
+
+
+def _leave_process_group() -> None:
+    """Under torchrun: close the process group before exiting, so that no rank exits with gloo
+    still running (which can abort it: "terminate called without an active exception")."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def _srgan(args: argparse.Namespace) -> int:
