@@ -10,11 +10,11 @@ import time
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from .train import History
 
-__all__ = ["Clock", "EpochLoader", "recipe_optimizer", "cosine_from"]
+__all__ = ["Clock", "EpochLoader", "epoch_loader", "recipe_optimizer", "cosine_from"]
 
 
 class Clock:
@@ -52,6 +52,23 @@ class EpochLoader:
             next(batches)
         self.skip = 0
         return batches
+
+
+def epoch_loader(
+    dataset: Dataset,
+    batch_size: int,
+    *,
+    seed: int,
+    done_steps: int = 0,
+    world: int = 1,
+    rank: int = 0,
+) -> EpochLoader:
+    """Shuffled batches of ``batch_size`` (this process's share under ``world`` processes), a new
+    seeded order every epoch, skipping the ``done_steps`` batches a resumed run has seen."""
+    sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=seed,
+                                 drop_last=True)  # fmt: skip
+    loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=True)
+    return EpochLoader(loader, sampler, done_steps)
 
 
 def recipe_optimizer(model: nn.Module, net: nn.Module, name: str, learning_rate: float):

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, DistributedSampler
 
 from . import bench
 from .images import load_folder
@@ -30,7 +29,7 @@ from .models import MODELS, build_model
 from .models.srgan import SRGANDiscriminator
 from .perceptual import PerceptualLoss, VGGFeatures
 from .records import check_paths, thin_history, write_record
-from .runloop import EpochLoader
+from .runloop import epoch_loader
 from .runtime import get_device, set_seed
 from .srgan import SRGANHistory, sharpness, train_srgan
 from .train import History, _forever, load_weights
@@ -182,11 +181,7 @@ def finetune_srgan(
     done = history.step[-1] if history.step else 0
     if done >= steps:
         raise ValueError(f"the checkpoint already has {done} steps; ask for more than that")
-    sampler = DistributedSampler(dataset, num_replicas=1, rank=0, shuffle=True, seed=seed,
-                                 drop_last=True)  # fmt: skip
-    loader = EpochLoader(DataLoader(dataset, batch_size=batch_size, sampler=sampler,
-                                     drop_last=True), sampler, done)  # fmt: skip
-    batches = _forever(loader)
+    batches = _forever(epoch_loader(dataset, batch_size, seed=seed, done_steps=done))
     scorer = _scorer(model_name, load_folder(val), scale) if val else None
     writer = out is not None
     chunk = math.gcd(eval_every, checkpoint_every)

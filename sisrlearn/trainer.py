@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils.data import ConcatDataset, DataLoader, Dataset, DistributedSampler
+from torch.utils.data import ConcatDataset, Dataset
 
 from . import bench
 from ._validate import as_batch, check_scale, unbatch
@@ -36,7 +36,7 @@ from .records import (
     write_record,
 )
 from .resize import imresize
-from .runloop import Clock, EpochLoader, cosine_from, recipe_optimizer
+from .runloop import Clock, cosine_from, epoch_loader, recipe_optimizer
 from .runtime import set_seed
 from .train import History, fit
 
@@ -163,10 +163,8 @@ def train_recipe(
     done = history.step[-1] if history.step else 0
     if done >= steps:
         raise ValueError(f"the checkpoint already has {done} steps; ask for more than that")
-    sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True,
-                                 seed=seed, drop_last=True)  # fmt: skip
-    loader = EpochLoader(DataLoader(dataset, batch_size=batch_size // world, sampler=sampler,
-                                     drop_last=True), sampler, done)  # fmt: skip
+    loader = epoch_loader(dataset, batch_size // world, seed=seed, done_steps=done, world=world,
+                          rank=rank)  # fmt: skip
     writer = rank == 0 and out is not None
     clock = Clock(history)
     scorer = _scorer(model_name, kwargs, load_folder(val), scales, device) if val else None
