@@ -128,6 +128,7 @@ def _train(args: argparse.Namespace) -> int:
             patch_size=args.patch_size,
             model_kwargs=kwargs,
             half=args.half,
+            bf16=args.bf16,
             **_run_options(args),
         )
     except KeyboardInterrupt:

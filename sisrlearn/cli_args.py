@@ -121,6 +121,12 @@ def _add_train(sub, handler) -> None:
         help="constructor argument, e.g. f2=1 (repeatable)",
     )
     p.add_argument("--half", action="store_true", help="store float16 weights")
+    p.add_argument(
+        "--bf16",
+        action="store_true",
+        help="CPU: train under bfloat16 autocast, about 3x faster on CPUs with AMX "
+        "(sisrlearn doctor says); CUDA always uses it",
+    )
     p.set_defaults(func=handler)
 
 

@@ -65,6 +65,7 @@ def fit(
     device: torch.device | str | None = None,
     history: History | None = None,
     progress: bool = True,
+    cpu_bf16: bool = False,
 ) -> History:
     """Train ``model`` for ``steps`` optimisation steps, cycling over ``loader``.
 
@@ -83,6 +84,9 @@ def fit(
         device: move the model there first (defaults to the model's own device).
         history: continue an earlier ``History`` (resuming); steps are numbered after it.
         progress: show a tqdm bar.
+        cpu_bf16: on the CPU, run the forward pass under bfloat16 autocast with channels-last
+            tensors (about 3x faster on CPUs with AMX; the weights and the optimizer stay
+            float32). On CUDA, bfloat16 autocast is always on.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a non-negative int, got {steps!r}")
@@ -91,6 +95,10 @@ def fit(
     if device is not None:
         model.to(device)
     device = next(model.parameters()).device
+    layout = torch.preserve_format
+    if cpu_bf16 and device.type == "cpu":
+        layout = torch.channels_last  # oneDNN's fast layout for bfloat16 convolutions
+        model.to(memory_format=layout)
     opt = _make_optimizer(model, optimizer, learning_rate)
     sched = scheduler(opt) if scheduler is not None else None
     history = history or History()
@@ -101,8 +109,8 @@ def fit(
     bar = tqdm(range(steps), disable=not progress, desc="train", leave=False)
     for i in bar:
         inputs, targets = next(batches)
-        inputs, targets = inputs.to(device), targets.to(device)
-        with autocast(device):
+        inputs, targets = inputs.to(device, memory_format=layout), targets.to(device)
+        with autocast(device, cpu=cpu_bf16):
             outputs = model(inputs)
         loss = loss_fn(outputs.float(), targets)
         if not torch.isfinite(loss):
@@ -188,8 +196,8 @@ def save_weights(
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it")
-    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
-             for k, v in model.state_dict().items()}  # fmt: skip
+    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
+             .clone() for k, v in model.state_dict().items()}  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(state, path)
     return sha256_of(path)
