@@ -35,6 +35,25 @@ def test_fit_lowers_the_loss_and_records_history():
     assert History.from_dict(resumed.to_dict()).loss == resumed.loss
 
 
+@pytest.mark.parametrize("cpu_bf16", [False, True])
+def test_fit_cpu_bf16_computes_in_bfloat16_and_keeps_float32_weights(cpu_bf16, tmp_path):
+    _, batches = _toy_problem()
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Conv2d(4, 1, 3, padding=1))
+    seen = []
+    model.register_forward_hook(lambda _m, _i, out: seen.append(out.dtype))
+    hist = fit(model, batches, nn.MSELoss(), steps=40, learning_rate=1e-2, progress=False,
+               cpu_bf16=cpu_bf16)  # fmt: skip
+    assert set(seen) == {torch.bfloat16 if cpu_bf16 else torch.float32}
+    weight = model[1].weight  # 4 input channels: the two layouts differ
+    assert weight.dtype == torch.float32
+    assert weight.is_contiguous(memory_format=torch.channels_last) != weight.is_contiguous()
+    assert weight.is_contiguous(memory_format=torch.channels_last) == cpu_bf16
+    assert hist.loss[-1] < 0.2 * hist.loss[0]  # bfloat16 still learns
+    save_weights(model, tmp_path / "w.pt")  # stored in the plain layout whatever it trained in
+    assert all(t.is_contiguous() for t in torch.load(tmp_path / "w.pt").values())
+
+
 def test_fit_errors():
     model, batches = _toy_problem()
     with pytest.raises(ValueError, match="steps"):

@@ -32,6 +32,14 @@ def _train(images, out, steps, **kw):
     return zoo.train_recipe("srcnn", 2, images, **options)
 
 
+def test_train_bf16_is_recorded(images, tmp_path):
+    out = tmp_path / "srcnn_x2.pt"
+    _train(images, out, 2, bf16=True)
+    assert json.loads(out.with_suffix(".json").read_text())["cpu_bf16"] is True
+    _train(images, out, 2, overwrite=True)
+    assert "cpu_bf16" not in json.loads(out.with_suffix(".json").read_text())
+
+
 def test_train_writes_a_zoo_record_that_loads(images, tmp_path, monkeypatch):
     out = tmp_path / "w" / "srcnn_x2.pt"
     model, history = _train(images, out, 3, val=images, command="sisrlearn train srcnn ...")
