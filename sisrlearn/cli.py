@@ -128,7 +128,6 @@ def _train(args: argparse.Namespace) -> int:
             patch_size=args.patch_size,
             model_kwargs=kwargs,
             half=args.half,
-            bf16=args.bf16,
             **_run_options(args),
         )
     except KeyboardInterrupt:
@@ -188,7 +187,7 @@ def _run_options(args: argparse.Namespace) -> dict:
             raise UsageError(f"--{name} must be a folder of images, got {folder}")
     return dict(data=args.data, out=args.out, val=args.val, eval_every=args.eval_every,
                 checkpoint_every=args.checkpoint_every, augment=not args.no_augment,
-                resume=args.resume, overwrite=args.overwrite, seed=args.seed,
+                resume=args.resume, overwrite=args.overwrite, seed=args.seed, bf16=args.bf16,
                 progress=not args.quiet, command=command_line(args.argv))  # fmt: skip
 
 

@@ -96,6 +96,12 @@ def _add_run_options(p, *, every: int) -> None:
     p.add_argument("--resume", action="store_true", help="continue from FILE.ckpt")
     p.add_argument("--overwrite", action="store_true", help="replace FILE.pt/FILE.json")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--bf16",
+        action="store_true",
+        help="CPU: train under bfloat16 autocast, about 3x faster on CPUs with AMX "
+        "(sisrlearn doctor says); CUDA always uses it",
+    )
 
 
 def _add_train(sub, handler) -> None:
@@ -121,12 +127,6 @@ def _add_train(sub, handler) -> None:
         help="constructor argument, e.g. f2=1 (repeatable)",
     )
     p.add_argument("--half", action="store_true", help="store float16 weights")
-    p.add_argument(
-        "--bf16",
-        action="store_true",
-        help="CPU: train under bfloat16 autocast, about 3x faster on CPUs with AMX "
-        "(sisrlearn doctor says); CUDA always uses it",
-    )
     p.set_defaults(func=handler)
 
 

@@ -84,6 +84,7 @@ def train_srgan(
     optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer] | None = None,
     history: SRGANHistory | None = None,
     progress: bool = True,
+    cpu_bf16: bool = False,
 ) -> SRGANHistory:
     """Adversarial fine-tuning of an SR generator (SRGAN, section 3 and 4.2).
 
@@ -104,6 +105,8 @@ def train_srgan(
         optimizers: ``(generator's, discriminator's)`` to continue with (default: new Adams).
         history: continue an earlier record (steps numbered after it).
         progress: show a tqdm bar.
+        cpu_bf16: on the CPU, both networks run under bfloat16 autocast with channels-last
+            tensors (see :func:`sisrlearn.train.fit`).
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a non-negative int, got {steps!r}")
@@ -116,6 +119,11 @@ def train_srgan(
         raise TypeError(f"gan_loss must be a GANLoss, got {type(gan_loss).__name__}")
     device = next(generator.parameters()).device
     discriminator.to(device)
+    layout = torch.preserve_format
+    if cpu_bf16 and device.type == "cpu":
+        layout = torch.channels_last
+        generator.to(memory_format=layout)
+        discriminator.to(memory_format=layout)
     if optimizers is None:
         optimizers = (
             torch.optim.Adam(generator.parameters(), lr=learning_rate, betas=betas),
@@ -128,8 +136,8 @@ def train_srgan(
     generator.train()
     discriminator.train()
     for i in tqdm(range(steps), disable=not progress, desc="srgan", leave=False):
-        lr_img, hr_img = (t.to(device) for t in next(batches))
-        with autocast(device):
+        lr_img, hr_img = (t.to(device, memory_format=layout) for t in next(batches))
+        with autocast(device, cpu=cpu_bf16):
             sr_img = generator(lr_img)
             real_logits = discriminator(hr_img)
             fake_logits = discriminator(sr_img.detach())
@@ -137,7 +145,7 @@ def train_srgan(
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        with autocast(device):
+        with autocast(device, cpu=cpu_bf16):
             adv_logits = discriminator(sr_img)
         content = content_loss(sr_img.float(), hr_img)
         adversarial = gan_loss.generator(adv_logits.float())

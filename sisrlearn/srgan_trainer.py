@@ -127,6 +127,7 @@ def finetune_srgan(
     resume: bool = False,
     overwrite: bool = False,
     seed: int = 0,
+    bf16: bool = False,
     device: torch.device | str | None = None,
     progress: bool = True,
     command: str | None = None,
@@ -149,6 +150,7 @@ def finetune_srgan(
         disc_features: the discriminator's first width (64 in the paper; doubled every two
             layers up to 8x).
         resume: continue from ``out``'s checkpoint up to ``steps`` in all.
+        bf16: on the CPU, train under bfloat16 autocast (``sisrlearn train --bf16``).
 
     Returns (generator, the per-step SRGAN record, the evaluation record).
     """
@@ -191,7 +193,7 @@ def finetune_srgan(
             train_srgan(generator, discriminator, batches, steps=todo, content_loss=content_fn,
                         adversarial_weight=adversarial_weight, learning_rate=learning_rate,
                         optimizers=(opt_g, opt_d), history=history,
-                        progress=progress)  # fmt: skip
+                        progress=progress, cpu_bf16=bf16)  # fmt: skip
             done = history.step[-1]
             if scorer is not None and (done == steps or done % eval_every == 0):
                 evals.eval_step.append(done)
@@ -226,6 +228,7 @@ def finetune_srgan(
                                 "discriminator": {"num_features": disc_features,
                                                   "input_size": crop}},
                 "gan_history": _thin_gan(gan_steps),
+                **({"cpu_bf16": True} if bf16 else {}),
             },
         )  # fmt: skip
         ckpt.unlink(missing_ok=True)

@@ -1,5 +1,7 @@
 """SRGAN: discriminator and generator shapes, the training loop and the sharpness proxy."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -93,6 +95,21 @@ def test_train_srgan_records_losses_and_changes_both_networks():
     assert any(not torch.equal(a, b) for a, b in zip(d0, d.parameters(), strict=True))
     more = srgan.train_srgan(g, d, _loader(), steps=1, history=hist, progress=False)
     assert more.step[-1] == 4
+
+
+@pytest.mark.parametrize("cpu_bf16", [False, True])
+def test_train_srgan_cpu_bf16_runs_both_networks_in_bfloat16(cpu_bf16):
+    torch.manual_seed(0)
+    g = build_model("srresnet", scale=4, num_features=8, num_blocks=1)
+    d = _tiny_d()
+    seen = {"g": [], "d": []}
+    g.register_forward_hook(lambda _m, _i, out: seen["g"].append(out.dtype))
+    d.register_forward_hook(lambda _m, _i, out: seen["d"].append(out.dtype))
+    hist = srgan.train_srgan(g, d, _loader(), steps=2, progress=False, cpu_bf16=cpu_bf16)
+    expected = torch.bfloat16 if cpu_bf16 else torch.float32
+    assert set(seen["g"]) == set(seen["d"]) == {expected}
+    assert all(p.dtype == torch.float32 for p in [*g.parameters(), *d.parameters()])
+    assert all(math.isfinite(v) for v in hist.g_loss + hist.d_loss)
 
 
 def test_train_srgan_bad_input():

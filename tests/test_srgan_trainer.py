@@ -31,13 +31,15 @@ def test_cli_writes_a_zoo_record_with_its_pretraining_and_scores(
     out = tmp_path / "zoo" / "srgan_x4.pt"
     argv = ["srgan", "--generator", str(generator_file), "--data", str(hr_folder),
             "--val", str(hr_folder), "--steps", "4", "--crop", "32", "--batch-size", "2",
-            "--disc-features", "4", "--eval-every", "2", "--out", str(out), "--quiet"]  # fmt: skip
+            "--disc-features", "4", "--eval-every", "2", "--out", str(out), "--quiet",
+            "--bf16"]  # fmt: skip
     assert main(argv) == 0
     assert "psnr_x4" in capsys.readouterr().out
     record = json.loads(out.with_suffix(".json").read_text())
     assert record["model"] == "srresnet" and record["scale"] == 4 and record["steps"] == 4
     assert record["command"].startswith("sisrlearn srgan --generator")
     assert record["init"]["sha256"] == sha256_of(generator_file)
+    assert record["cpu_bf16"] is True
     assert record["init"]["steps"] == 2
     assert record["adversarial"] == {
         "weight": 1e-3, "loss": "nonsaturating", "content": "mse", "crop": 32,
