@@ -27,12 +27,9 @@ from .train import _forever
 
 __all__ = ["SRGANHistory", "train_srgan", "sharpness", "PUBLISHED_X4"]
 
-# Ledig et al. 2017, Table 2 (x4): PSNR (dB) / SSIM / MOS on Set5, Set14, BSD100.
-# Checked against copies of the table quoted in other projects (2026-11): every PSNR/SSIM of
-# bicubic, SRCNN, SRResNet and SRGAN, SRGAN's MOS, and the BSD100 MOS of bicubic, SRCNN,
-# SRResNet and HR. The nearest, SelfExSR, DRCN and ESPCN rows and the other MOS values could
-# not be checked against a source here (from the paper as remembered); DRCN BSD100 was
-# corrected from 26.82 / 0.7397, which repeated neighbouring cells.
+# Ledig et al. 2017, Table 2 (x4): PSNR (dB) / SSIM / MOS on Set5, Set14, BSD100. All 81
+# cells checked digit for digit against a text copy of arXiv:1609.04802v5 (2026-11-30); SRGAN's
+# row and the PSNR of bicubic, SRResNet and SRGAN also against READMEs that quote the table.
 PUBLISHED_X4: dict[str, dict[str, tuple[float, float, float]]] = {
     "nearest": {"Set5": (26.26, 0.7552, 1.28), "Set14": (24.64, 0.7100, 1.20),
                 "BSD100": (25.02, 0.6606, 1.11)},
