@@ -30,3 +30,17 @@ def test_torch_is_pinned_to_the_same_version_everywhere():
 
 def test_ci_runs_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_notebooks_are_stored_without_outputs_and_with_cell_ids():
+    import json
+
+    paths = sorted([*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("exercises/**/*.ipynb")])
+    assert paths
+    for path in paths:
+        cells = json.loads(path.read_text())["cells"]
+        ids = [cell.get("id") for cell in cells]
+        assert None not in ids and len(set(ids)) == len(ids), f"{path.name}: missing/repeated id"
+        for cell in cells:
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
