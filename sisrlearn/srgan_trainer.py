@@ -170,6 +170,9 @@ def finetune_srgan(
     if not fits or crop % 16 or crop % scale:
         raise ValueError(f"crop must be a multiple of 16 and of the scale {scale}, got {crop!r}")
     discriminator = SRGANDiscriminator(num_features=disc_features, input_size=crop).to(device)
+    if bf16 and device.type == "cpu":  # before the optimizers see the parameters
+        generator.to(memory_format=torch.channels_last)
+        discriminator.to(memory_format=torch.channels_last)
     recipe = MODELS[model_name].recipe
     recipe = replace(recipe, patch_size=crop // scale, stride=max(1, crop // scale // 2),
                      batch_size=batch_size, learning_rate=learning_rate, loss=content,

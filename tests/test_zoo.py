@@ -34,8 +34,10 @@ def _train(images, out, steps, **kw):
 
 def test_train_bf16_is_recorded(images, tmp_path):
     out = tmp_path / "srcnn_x2.pt"
-    _train(images, out, 2, bf16=True)
+    model, _ = _train(images, out, 2, bf16=True)
     assert json.loads(out.with_suffix(".json").read_text())["cpu_bf16"] is True
+    convs = [p for p in model.parameters() if p.dim() == 4]
+    assert convs and all(p.is_contiguous(memory_format=torch.channels_last) for p in convs)
     _train(images, out, 2, overwrite=True)
     assert "cpu_bf16" not in json.loads(out.with_suffix(".json").read_text())
 
