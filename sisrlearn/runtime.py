@@ -8,8 +8,9 @@ import random
 
 import numpy as np
 import torch
+from torch import nn
 
-__all__ = ["get_device", "set_seed", "fast_mode", "budget", "autocast"]
+__all__ = ["get_device", "set_seed", "fast_mode", "budget", "autocast", "bf16_layout"]
 
 
 def get_device() -> torch.device:
@@ -64,3 +65,18 @@ def autocast(device: torch.device | str, *, cpu: bool = False) -> contextlib.Abs
     if device.type == "cuda" or (cpu and device.type == "cpu"):
         return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def bf16_layout(device: torch.device | str, *modules: nn.Module, cpu: bool) -> torch.memory_format:
+    """The memory format to train in beside :func:`autocast` (``cpu`` as there).
+
+    Channels-last, oneDNN's fast layout for bfloat16 convolutions, when ``cpu`` and the device
+    is the CPU; then ``modules`` are put in it (in place; a no-op if they already are).
+    Otherwise ``torch.preserve_format`` and the modules are left alone. Pass the result as
+    ``tensor.to(device, memory_format=...)`` for each batch.
+    """
+    if not (cpu and torch.device(device).type == "cpu"):
+        return torch.preserve_format
+    for module in modules:
+        module.to(memory_format=torch.channels_last)
+    return torch.channels_last

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from ._validate import as_batch
 from .gan import GANLoss
-from .runtime import autocast
+from .runtime import autocast, bf16_layout
 from .train import _forever
 
 __all__ = ["SRGANHistory", "train_srgan", "sharpness", "PUBLISHED_X4"]
@@ -116,11 +116,7 @@ def train_srgan(
         raise TypeError(f"gan_loss must be a GANLoss, got {type(gan_loss).__name__}")
     device = next(generator.parameters()).device
     discriminator.to(device)
-    layout = torch.preserve_format
-    if cpu_bf16 and device.type == "cpu":
-        layout = torch.channels_last
-        generator.to(memory_format=layout)
-        discriminator.to(memory_format=layout)
+    layout = bf16_layout(device, generator, discriminator, cpu=cpu_bf16)
     if optimizers is None:
         optimizers = (
             torch.optim.Adam(generator.parameters(), lr=learning_rate, betas=betas),

@@ -30,7 +30,7 @@ from .models.srgan import SRGANDiscriminator
 from .perceptual import PerceptualLoss, VGGFeatures
 from .records import check_paths, thin_history, write_record
 from .runloop import epoch_loader
-from .runtime import get_device, set_seed
+from .runtime import bf16_layout, get_device, set_seed
 from .srgan import SRGANHistory, sharpness, train_srgan
 from .train import History, _forever, load_weights
 from .trainer import model_as_method, recipe_dataset
@@ -170,9 +170,7 @@ def finetune_srgan(
     if not fits or crop % 16 or crop % scale:
         raise ValueError(f"crop must be a multiple of 16 and of the scale {scale}, got {crop!r}")
     discriminator = SRGANDiscriminator(num_features=disc_features, input_size=crop).to(device)
-    if bf16 and device.type == "cpu":  # before the optimizers see the parameters
-        generator.to(memory_format=torch.channels_last)
-        discriminator.to(memory_format=torch.channels_last)
+    bf16_layout(device, generator, discriminator, cpu=bf16)  # before the optimizers are built
     recipe = MODELS[model_name].recipe
     recipe = replace(recipe, patch_size=crop // scale, stride=max(1, crop // scale // 2),
                      batch_size=batch_size, learning_rate=learning_rate, loss=content,

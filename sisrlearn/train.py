@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .runtime import autocast
+from .runtime import autocast, bf16_layout
 
 __all__ = ["History", "fit", "evaluate_model", "save_weights", "load_weights", "sha256_of"]
 
@@ -95,10 +95,7 @@ def fit(
     if device is not None:
         model.to(device)
     device = next(model.parameters()).device
-    layout = torch.preserve_format
-    if cpu_bf16 and device.type == "cpu":
-        layout = torch.channels_last  # oneDNN's fast layout for bfloat16 convolutions
-        model.to(memory_format=layout)
+    layout = bf16_layout(device, model, cpu=cpu_bf16)
     opt = _make_optimizer(model, optimizer, learning_rate)
     sched = scheduler(opt) if scheduler is not None else None
     history = history or History()

@@ -37,7 +37,7 @@ from .records import (
 )
 from .resize import imresize
 from .runloop import Clock, cosine_from, epoch_loader, recipe_optimizer
-from .runtime import set_seed
+from .runtime import bf16_layout, set_seed
 from .train import History, fit
 
 __all__ = ["train_recipe", "recipe_dataset", "model_method", "model_as_method", "command_line"]
@@ -153,8 +153,7 @@ def train_recipe(
     device = torch.device(device) if device is not None else device_for_rank(rank)
     kwargs = _build_kwargs(model_name, dict(model_kwargs or {}), scales)
     model = build_model(model_name, **kwargs, **recipe.train_kwargs).to(device)
-    if bf16 and device.type == "cpu":  # before DDP and the optimizer see the parameters
-        model.to(memory_format=torch.channels_last)
+    bf16_layout(device, model, cpu=bf16)  # before DDP and the optimizer are built
     crop = model.border if recipe.train_kwargs.get("padding") == "valid" else 0
     # each process draws its own flips/rotations (rank 0 keeps the single-process stream)
     augment_gen = generator if rank == 0 else torch.Generator().manual_seed(seed + rank)

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from sisrlearn.runtime import autocast, budget, fast_mode, get_device, set_seed
+from sisrlearn.runtime import autocast, bf16_layout, budget, fast_mode, get_device, set_seed
 
 
 def test_get_device_is_usable():
@@ -42,3 +42,12 @@ def test_autocast_is_a_no_op_on_cpu():
     with autocast("cpu"):
         y = torch.ones(2, 2) @ torch.ones(2, 2)
     assert y.dtype == torch.float32
+
+
+def test_bf16_layout_puts_modules_in_channels_last_only_for_cpu_bf16():
+    conv = torch.nn.Conv2d(4, 4, 3)
+    assert bf16_layout("cpu", conv, cpu=False) is torch.preserve_format
+    assert conv.weight.is_contiguous()  # left alone
+    assert bf16_layout("cpu", conv, cpu=True) is torch.channels_last
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert not conv.weight.is_contiguous()
