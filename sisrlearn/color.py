@@ -7,11 +7,22 @@ divided by 255. Lab follows scikit-image's ``rgb2lab`` (sRGB, D65, 2-degree obse
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from ._validate import as_batch, unbatch
 
-__all__ = ["rgb_to_ycbcr", "ycbcr_to_rgb", "rgb_to_y", "rgb_to_lab", "lab_to_rgb"]
+__all__ = [
+    "AB_SCALE",
+    "ab_bins",
+    "gamut_cells",
+    "lab_to_rgb",
+    "rgb_to_lab",
+    "rgb_to_y",
+    "rgb_to_ycbcr",
+    "ycbcr_to_rgb",
+]
 
 # Rows give Y, Cb, Cr (0-255 scale) from RGB in [0, 1]; offsets in 0-255 units.
 _YCBCR_MATRIX = [
@@ -126,3 +137,85 @@ def lab_to_rgb(lab: torch.Tensor, *, clip: bool = True) -> torch.Tensor:
     if clip:
         rgb = rgb.clamp(0.0, 1.0)
     return unbatch(rgb, single)
+
+
+AB_SCALE = 110.0  # |a|, |b| <= 110 for sRGB: the regression net predicts ab / AB_SCALE
+
+
+# The quantized ab plane of Zhang et al., "Colorful Image Colorization", ECCV 2016, sec. 2.1.
+
+
+def _cube_surface(levels: int) -> torch.Tensor:
+    """(3, 6 * levels^2) RGB points on the six faces of the unit cube (float64)."""
+    v = torch.linspace(0.0, 1.0, levels, dtype=torch.float64)
+    g, b = (t.reshape(-1) for t in torch.meshgrid(v, v, indexing="ij"))
+    faces = []
+    for ch in range(3):
+        for value in (0.0, 1.0):
+            parts = [g, b]
+            parts.insert(ch, torch.full_like(g, value))
+            faces.append(torch.stack(parts))
+    return torch.cat(faces, dim=1)
+
+
+@functools.lru_cache(maxsize=8)
+def _touched(grid: int, levels: int) -> tuple[tuple[int, int], ...]:
+    # The ab projection of the gamut (a solid) is the projection of its surface.
+    lab = rgb_to_lab(_cube_surface(levels)[None, :, :, None])[0, :, :, 0]  # (3, P)
+    cells = torch.floor(lab[1:] / grid + 0.5).long().T.unique(dim=0)  # (K, 2) grid indices
+    return tuple(map(tuple, cells.tolist()))
+
+
+@functools.lru_cache(maxsize=8)
+def _centres_in_gamut(grid: int, l_steps: int) -> tuple[tuple[int, int], ...]:
+    reach = -(-130 // grid)  # |a|, |b| < 130 for every sRGB colour
+    side = torch.arange(-reach, reach + 1, dtype=torch.float64)
+    cells = torch.cartesian_prod(side, side)  # (K, 2) grid indices, sorted by a then b
+    light = torch.linspace(0.0, 100.0, l_steps, dtype=torch.float64)
+    ab = grid * cells.T[:, None, :].expand(2, l_steps, -1)  # (2, L steps, K)
+    lab = torch.stack([light[:, None].expand(-1, len(cells)), *ab])
+    rgb = lab_to_rgb(lab[None], clip=False)[0]  # (3, L steps, K)
+    ok = ((rgb >= -1e-6) & (rgb <= 1 + 1e-6)).all(dim=0).any(dim=0)
+    return tuple(map(tuple, cells[ok].long().tolist()))
+
+
+def gamut_cells(*, grid: int = 10, levels: int = 256) -> torch.Tensor:
+    """Centres (K, 2) of the ab grid cells that some sRGB colour falls in (any L).
+
+    A cell is ``[c - grid/2, c + grid/2)`` around a centre ``c`` on multiples of ``grid``. The
+    RGB cube's faces are sampled at ``levels`` values per side (the ab projection of the
+    gamut is that of its surface). ``levels=256`` samples exactly the 8-bit colours (the same
+    cells as all 2^24 of them): 261 cells for ``grid=10``. The continuous gamut touches one
+    more, a sliver of the cell (20, -80) reached only between 8-bit colours (``levels=512``:
+    262, slower).
+    """
+    if isinstance(grid, bool) or not isinstance(grid, int) or grid < 1:
+        raise ValueError(f"grid must be a positive int, got {grid!r}")
+    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2:
+        raise ValueError(f"levels must be an int >= 2, got {levels!r}")
+    return grid * torch.tensor(_touched(grid, levels), dtype=torch.float32)
+
+
+def ab_bins(*, grid: int = 10, rule: str = "centre") -> torch.Tensor:
+    """The quantized ab colours (Q, 2) float32, sorted by a then b (Zhang et al. sec. 2.1).
+
+    Args:
+        grid: the grid size in ab units (10 in the paper).
+        rule: ``"centre"`` keeps a cell when its centre is a valid sRGB colour for some L
+            (L sampled every 0.05): 229 bins for ``grid=10``. ``"touched"`` keeps every cell
+            8-bit sRGB colours fall in (``gamut_cells``): 261 (262 for the continuous gamut).
+
+    The paper keeps Q = 313 ("in gamut", Fig. 3a), more than the 262 cells that any sRGB
+    colour falls in, so its list cannot come from the sRGB gamut alone. The paper does not
+    say how the 313 were chosen; one hypothesis is that they were read off the ab values of
+    its training data (ImageNet), which can reach beyond the gamut of an ideal 8-bit sRGB
+    image (interpolation overshoot when resizing, images in other colour spaces decoded as
+    sRGB). For sRGB training images such extra cells would be classes that never occur.
+    """
+    if rule not in ("centre", "touched"):
+        raise ValueError(f"rule must be 'centre' or 'touched', got {rule!r}")
+    if rule == "touched":
+        return gamut_cells(grid=grid)
+    if isinstance(grid, bool) or not isinstance(grid, int) or grid < 1:
+        raise ValueError(f"grid must be a positive int, got {grid!r}")
+    return grid * torch.tensor(_centres_in_gamut(grid, 2001), dtype=torch.float32)

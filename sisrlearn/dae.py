@@ -21,9 +21,13 @@ from .images import sample_set
 from .resize import imresize
 
 __all__ = [
-    "DenoisingAutoencoder", "digit_images", "natural_patches", "noisy_pairs",
-    "high_frequency_energy", "gradient_energy",
-]  # fmt: skip
+    "DenoisingAutoencoder",
+    "digit_images",
+    "natural_patches",
+    "noisy_pairs",
+    "high_frequency_energy",
+    "gradient_energy",
+]
 
 
 class DenoisingAutoencoder(nn.Module):
@@ -62,8 +66,10 @@ class DenoisingAutoencoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         factor = 2**self.depth
         if x.dim() != 4 or x.shape[-1] % factor or x.shape[-2] % factor:
-            raise ValueError(f"x must be (N, C, H, W) with H and W divisible by {factor}, "
-                             f"got shape {tuple(x.shape)}")  # fmt: skip
+            raise ValueError(
+                f"x must be (N, C, H, W) with H and W divisible by {factor}, "
+                f"got shape {tuple(x.shape)}"
+            )
         code = self.encoder(self.conv_first(x))
         return torch.sigmoid(self.conv_last(self.decoder(code)))
 
@@ -89,8 +95,10 @@ def natural_patches(
     if isinstance(size, bool) or not isinstance(size, int) or size < 2:
         raise ValueError(f"size must be an int >= 2, got {size!r}")
     weights = torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1)
-    greys = [(img * weights).sum(0, keepdim=True) if img.shape[0] == 3 else img
-             for img in sample_set(split).values()]  # fmt: skip
+    greys = [
+        (img * weights).sum(0, keepdim=True) if img.shape[0] == 3 else img
+        for img in sample_set(split).values()
+    ]
     greys = [g for g in greys if min(g.shape[-2:]) >= size]
     out = torch.empty(n, 1, size, size)
     which = torch.randint(len(greys), (n,), generator=generator)

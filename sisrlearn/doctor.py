@@ -8,10 +8,22 @@ from pathlib import Path
 
 import torch
 
+from .datasets import list_datasets
 from .runtime import fast_mode, get_device
+from .zoo import verify_all
 
-PACKAGES = ("torch", "numpy", "scikit-image", "scikit-learn", "matplotlib", "ipywidgets",
-            "tqdm", "jupyterlab", "nbval", "nbgrader")  # fmt: skip
+PACKAGES = (
+    "torch",
+    "numpy",
+    "scikit-image",
+    "scikit-learn",
+    "matplotlib",
+    "ipywidgets",
+    "tqdm",
+    "jupyterlab",
+    "nbval",
+    "nbgrader",
+)
 
 
 def report() -> str:
@@ -28,8 +40,7 @@ def report() -> str:
         lines.append(f"{name:<14}{version}")
     lines.append(f"cpu bf16    {cpu_bf16_line()}")
     lines.append(f"fast mode   {'on' if fast_mode() else 'off'} (SISRLEARN_FAST)")
-    lines.append("data        bundled scikit-image/scikit-learn images (offline); "
-                 "your folders via --data")  # fmt: skip
+    lines.extend(_data_lines())
     lines.extend(_weights_lines())
     return "\n".join(lines)
 
@@ -46,14 +57,26 @@ def cpu_bf16_line(cpuinfo: str | Path = "/proc/cpuinfo") -> str:
     return "no bfloat16 units: leave sisrlearn train --bf16 off (it would be slower)"
 
 
+def _data_lines() -> list[str]:
+    rows = list_datasets()
+    here = [r["name"] for r in rows if r["kind"] != "fetch" or r.get("fetched")]
+    later = [r["name"] for r in rows if r["kind"] == "fetch" and not r.get("fetched")]
+    lines = [f"data        {', '.join(here)}"]
+    if later:
+        lines.append(f"            sisrlearn data fetch NAME for {', '.join(later)}")
+    return lines
+
+
 def _weights_lines() -> list[str]:
     try:
-        from .zoo import verify_all
-    except ImportError:
-        return ["weights     no model zoo in this version"]
-    results = verify_all()
+        results = verify_all()
+    except ValueError as err:  # an unreadable index: say so, do not fail the report
+        return [f"weights     the zoo index cannot be read: {err}"]
     if not results:
-        return ["weights     none shipped yet"]
-    bad = [name for name, ok in results.items() if not ok]
-    status = "all verify" if not bad else f"FAILED: {', '.join(bad)}"
-    return [f"weights     {len(results)} shipped, sha256 {status}"]
+        return ["weights     none shipped"]
+    bad = {name: status for name, status in results.items() if status != "ok"}
+    if not bad:
+        return [f"weights     {len(results)} shipped files, every sha256 verified"]
+    lines = [f"weights     {len(results)} shipped files, {len(bad)} with problems:"]
+    lines += [f"            {name}: {status}" for name, status in bad.items()]
+    return lines

@@ -81,6 +81,10 @@ def build_all(
         raise ValueError(
             f"solutions must be a folder of solution notebooks, got {str(solutions)!r}"
         )
+    if out.exists() and out.resolve() == solutions.resolve():
+        raise ValueError(
+            f"out must differ from solutions ({str(out)!r}): the answers would be lost"
+        )
     sources = sorted(solutions.glob("*.ipynb"))
     if not sources:
         raise ValueError(f"no solution notebooks (*.ipynb) in {str(solutions)!r}")
@@ -94,8 +98,11 @@ def build_all(
         if check:
             continue
         if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} exists and differs; pass overwrite=True "
-                                  "(--overwrite) to replace it")  # fmt: skip
+            raise FileExistsError(
+                f"{target} exists and differs; pass overwrite=True (--overwrite) to replace it"
+            )
         out.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(text)
+        tmp.replace(target)
     return changed

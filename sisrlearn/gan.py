@@ -23,87 +23,25 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from .losses import GAN_KINDS, GANLoss  # noqa: F401  (the chapter's losses)
 from .perceptual import VGG19_LAYERS, PerceptualLoss, VGGFeatures
 
 __all__ = [
-    "GAN_KINDS", "GANLoss", "optimal_discriminator", "fit_discriminator_on_grid",
-    "ring_of_gaussians", "grid_of_gaussians", "mode_centres", "mode_coverage",
-    "toy_mlp", "GANHistory", "train_gan", "VGG19_LAYERS", "VGGFeatures", "PerceptualLoss",
-]  # fmt: skip
-
-GAN_KINDS = ("minimax", "nonsaturating", "hinge", "lsgan")
-
-
-def _logits(x: object, name: str) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        raise TypeError(f"{name} must be a float tensor of discriminator logits, got {x!r:.60}")
-    return x
-
-
-class GANLoss(nn.Module):
-    """The discriminator's and the generator's loss of a GAN, on logits (both minimised).
-
-    ==============  ==========================================  ===========================
-    kind            discriminator loss (real ``r``, fake ``f``)  generator loss
-    ==============  ==========================================  ===========================
-    minimax         ``-log D(r) - log(1 - D(f))``                ``log(1 - D(f))`` (saturates)
-    nonsaturating   same                                         ``-log D(f)`` (flipped labels)
-    hinge           ``relu(m - r) + relu(m + f)``                ``-f``
-    lsgan           ``((r - 1)^2 + f^2) / 2``                    ``(f - 1)^2 / 2``
-    ==============  ==========================================  ===========================
-
-    For ``minimax``/``nonsaturating`` ``D = sigmoid(logit)``; hinge and LSGAN use the raw output.
-
-    Args:
-        kind: one of ``GAN_KINDS``.
-        margin: ``m`` of the hinge loss (1 in Lim & Ye 2017 and Miyato et al. 2018).
-        real_label: target for real samples in the discriminator's cross-entropy (0.9 is
-            Salimans et al.'s one-sided label smoothing, NeurIPS 2016); minimax/nonsaturating.
-
-    Use ``loss.discriminator(real_logits, fake_logits)`` and ``loss.generator(fake_logits)``;
-    calling the module is ``generator``. Returns the mean over the batch.
-    """
-
-    def __init__(
-        self, kind: str = "nonsaturating", *, margin: float = 1.0, real_label: float = 1.0
-    ) -> None:
-        super().__init__()
-        if kind not in GAN_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(GAN_KINDS)}, got {kind!r}")
-        if not margin > 0:
-            raise ValueError(f"margin must be positive, got {margin!r}")
-        if not 0 < real_label <= 1:
-            raise ValueError(f"real_label must be in (0, 1], got {real_label!r}")
-        self.kind, self.margin, self.real_label = kind, float(margin), float(real_label)
-
-    def extra_repr(self) -> str:
-        return f"kind={self.kind!r}, margin={self.margin}, real_label={self.real_label}"
-
-    def discriminator(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-        """Loss of D: low when real logits are high and fake logits low."""
-        real, fake = _logits(real_logits, "real_logits"), _logits(fake_logits, "fake_logits")
-        if self.kind == "hinge":
-            return F.relu(self.margin - real).mean() + F.relu(self.margin + fake).mean()
-        if self.kind == "lsgan":
-            return 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake**2).mean()
-        target = torch.full_like(real, self.real_label)
-        return F.binary_cross_entropy_with_logits(
-            real, target
-        ) + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
-
-    def generator(self, fake_logits: torch.Tensor) -> torch.Tensor:
-        """Loss of G on the discriminator's logits for generated samples."""
-        fake = _logits(fake_logits, "fake_logits")
-        if self.kind == "minimax":
-            return -F.softplus(fake).mean()  # log(1 - sigmoid(f)) = -softplus(f)
-        if self.kind == "nonsaturating":
-            return F.softplus(-fake).mean()  # -log sigmoid(f)
-        if self.kind == "hinge":
-            return -fake.mean()
-        return 0.5 * ((fake - 1) ** 2).mean()
-
-    def forward(self, fake_logits: torch.Tensor) -> torch.Tensor:
-        return self.generator(fake_logits)
+    "GAN_KINDS",
+    "GANLoss",
+    "optimal_discriminator",
+    "fit_discriminator_on_grid",
+    "ring_of_gaussians",
+    "grid_of_gaussians",
+    "mode_centres",
+    "mode_coverage",
+    "toy_mlp",
+    "GANHistory",
+    "train_gan",
+    "VGG19_LAYERS",
+    "VGGFeatures",
+    "PerceptualLoss",
+]
 
 
 def optimal_discriminator(p_data: torch.Tensor, p_g: torch.Tensor) -> torch.Tensor:
@@ -145,9 +83,14 @@ def fit_discriminator_on_grid(
     mean, std = xs.mean(), xs.std().clamp_min(1e-12)
     weights_real, weights_fake = p_data.double(), p_g.double()
     norm = (weights_real + weights_fake).sum()
-    opt = torch.optim.LBFGS(net.parameters(), lr=learning_rate, max_iter=steps,
-                            tolerance_grad=1e-12, tolerance_change=1e-14,
-                            line_search_fn="strong_wolfe")  # fmt: skip
+    opt = torch.optim.LBFGS(
+        net.parameters(),
+        lr=learning_rate,
+        max_iter=steps,
+        tolerance_grad=1e-12,
+        tolerance_change=1e-14,
+        line_search_fn="strong_wolfe",
+    )
 
     def closure() -> torch.Tensor:
         opt.zero_grad()

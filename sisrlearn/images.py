@@ -29,19 +29,49 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
 # Images that ship inside the scikit-image and scikit-learn wheels (no download).
 _SKIMAGE = [
-    "astronaut", "camera", "chelsea", "coffee", "rocket", "hubble_deep_field",
-    "immunohistochemistry", "retina", "brick", "grass", "gravel", "moon", "coins",
-    "clock", "text", "page", "cell", "colorwheel", "horse", "logo", "motorcycle",
-]  # fmt: skip
+    "astronaut",
+    "camera",
+    "chelsea",
+    "coffee",
+    "rocket",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "retina",
+    "brick",
+    "grass",
+    "gravel",
+    "moon",
+    "coins",
+    "clock",
+    "text",
+    "page",
+    "cell",
+    "colorwheel",
+    "horse",
+    "logo",
+    "motorcycle",
+]
 _SKLEARN = ["china", "flower"]
 SAMPLES: tuple[str, ...] = tuple(_SKIMAGE + _SKLEARN)
 
 # A fixed split for training/evaluation demos on bundled data (no overlap).
 _SPLITS = {
-    "train": ["chelsea", "coffee", "rocket", "immunohistochemistry", "retina", "brick",
-              "grass", "gravel", "motorcycle", "flower", "coins", "page"],
+    "train": [
+        "chelsea",
+        "coffee",
+        "rocket",
+        "immunohistochemistry",
+        "retina",
+        "brick",
+        "grass",
+        "gravel",
+        "motorcycle",
+        "flower",
+        "coins",
+        "page",
+    ],
     "test": ["astronaut", "camera", "china", "hubble_deep_field", "moon", "clock"],
-}  # fmt: skip
+}
 
 
 def _load_sample_array(name: str) -> np.ndarray:

@@ -7,7 +7,9 @@ and runs on the device of its inputs. Lower is better for all of them.
 Papers: Charbonnier et al., ICIP 1994 (as used by LapSRN, Lai et al., CVPR 2017); SSIM: Wang
 et al., IEEE TIP 2004; MS-SSIM: Wang et al., Asilomar 2003; the MS-SSIM + L1 mix: Zhao, Gallo,
 Frosio, Kautz, "Loss Functions for Image Restoration with Neural Networks", IEEE TCI 2017;
-total variation: Rudin, Osher, Fatemi, Physica D 1992. (GAN losses are in ``sisrlearn.gan``.)
+total variation: Rudin, Osher, Fatemi, Physica D 1992. Adversarial losses (``GANLoss``):
+Goodfellow et al., NeurIPS 2014 (minimax, non-saturating); Lim & Ye, arXiv:1705.02894, 2017 and
+Miyato et al., ICLR 2018 (hinge); Mao et al., ICCV 2017 (least squares).
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 from . import metrics
 from ._validate import as_batch, check_same_shape
-from .gan import GANLoss  # the adversarial losses live with the GAN code (chapter 07)
 
 __all__ = [
+    "GAN_KINDS",
     "GANLoss",
     "LOSSES",
     "l1",
@@ -145,3 +149,78 @@ LOSSES: dict[str, Callable[..., torch.Tensor]] = {
     "ms_ssim": ms_ssim_loss,
     "ms_ssim_l1": ms_ssim_l1,
 }
+
+
+GAN_KINDS = ("minimax", "nonsaturating", "hinge", "lsgan")
+
+
+def _logits(x: object, name: str) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise TypeError(f"{name} must be a float tensor of discriminator logits, got {x!r:.60}")
+    return x
+
+
+class GANLoss(nn.Module):
+    """The discriminator's and the generator's loss of a GAN, on logits (both minimised).
+
+    ==============  ==========================================  ===========================
+    kind            discriminator loss (real ``r``, fake ``f``)  generator loss
+    ==============  ==========================================  ===========================
+    minimax         ``-log D(r) - log(1 - D(f))``                ``log(1 - D(f))`` (saturates)
+    nonsaturating   same                                         ``-log D(f)`` (flipped labels)
+    hinge           ``relu(m - r) + relu(m + f)``                ``-f``
+    lsgan           ``((r - 1)^2 + f^2) / 2``                    ``(f - 1)^2 / 2``
+    ==============  ==========================================  ===========================
+
+    For ``minimax``/``nonsaturating`` ``D = sigmoid(logit)``; hinge and LSGAN use the raw output.
+
+    Args:
+        kind: one of ``GAN_KINDS``.
+        margin: ``m`` of the hinge loss (1 in Lim & Ye 2017 and Miyato et al. 2018).
+        real_label: target for real samples in the discriminator's cross-entropy (0.9 is
+            Salimans et al.'s one-sided label smoothing, NeurIPS 2016); minimax/nonsaturating.
+
+    Use ``loss.discriminator(real_logits, fake_logits)`` and ``loss.generator(fake_logits)``;
+    calling the module is ``generator``. Returns the mean over the batch.
+    """
+
+    def __init__(
+        self, kind: str = "nonsaturating", *, margin: float = 1.0, real_label: float = 1.0
+    ) -> None:
+        super().__init__()
+        if kind not in GAN_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(GAN_KINDS)}, got {kind!r}")
+        if not margin > 0:
+            raise ValueError(f"margin must be positive, got {margin!r}")
+        if not 0 < real_label <= 1:
+            raise ValueError(f"real_label must be in (0, 1], got {real_label!r}")
+        self.kind, self.margin, self.real_label = kind, float(margin), float(real_label)
+
+    def extra_repr(self) -> str:
+        return f"kind={self.kind!r}, margin={self.margin}, real_label={self.real_label}"
+
+    def discriminator(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        """Loss of D: low when real logits are high and fake logits low."""
+        real, fake = _logits(real_logits, "real_logits"), _logits(fake_logits, "fake_logits")
+        if self.kind == "hinge":
+            return F.relu(self.margin - real).mean() + F.relu(self.margin + fake).mean()
+        if self.kind == "lsgan":
+            return 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake**2).mean()
+        target = torch.full_like(real, self.real_label)
+        return F.binary_cross_entropy_with_logits(
+            real, target
+        ) + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+
+    def generator(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        """Loss of G on the discriminator's logits for generated samples."""
+        fake = _logits(fake_logits, "fake_logits")
+        if self.kind == "minimax":
+            return -F.softplus(fake).mean()  # log(1 - sigmoid(f)) = -softplus(f)
+        if self.kind == "nonsaturating":
+            return F.softplus(-fake).mean()  # -log sigmoid(f)
+        if self.kind == "hinge":
+            return -fake.mean()
+        return 0.5 * ((fake - 1) ** 2).mean()
+
+    def forward(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        return self.generator(fake_logits)

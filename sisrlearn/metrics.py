@@ -13,8 +13,20 @@ import torch.nn.functional as F
 
 from ._validate import as_batch, check_same_shape, check_scale
 from .color import rgb_to_y
+from .images import modcrop
+from .resize import imresize
 
-__all__ = ["PROTOCOLS", "mse", "psnr", "ssim", "ms_ssim", "evaluate", "protocol_y"]
+__all__ = [
+    "PROTOCOLS",
+    "evaluate",
+    "ms_ssim",
+    "mse",
+    "prepare",
+    "protocol_y",
+    "psnr",
+    "sharpness",
+    "ssim",
+]
 
 PROTOCOLS = ("matlab", "rgb")
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)  # Wang et al. 2003
@@ -180,6 +192,23 @@ def protocol_y(img: torch.Tensor, protocol: str) -> torch.Tensor:
     return rgb_to_y(rounded) * 255.0 if batch.shape[1] == 3 else rounded * 255.0
 
 
+def prepare(hr: torch.Tensor, scale: int, protocol: str = "matlab", *, channels: str = "any"):
+    """The (LR input, reference) pair a protocol scores, from a (C, H, W) HR image.
+
+    ``matlab``: reference = rounded Y of the mod-cropped HR; LR = MATLAB bicubic 1/scale of
+    it in float64, not rounded (RGB for methods that need RGB). ``rgb``: reference = the HR
+    RGB; LR = its bicubic 1/scale rounded to 8 bits, as a saved PNG would be.
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    hr = modcrop(hr.double(), check_scale(scale))
+    if protocol == "matlab":
+        reference = hr if channels == "rgb" else rgb_to_y(hr, round_to_uint8=True)
+        return imresize(reference, 1 / scale), reference
+    lr = torch.round(imresize(hr, 1 / scale).clamp(0.0, 1.0) * 255.0) / 255.0
+    return lr, hr
+
+
 def evaluate(
     sr: torch.Tensor, hr: torch.Tensor, scale: int, *, protocol: str = "matlab"
 ) -> dict[str, float]:
@@ -218,3 +247,36 @@ def psnr_band(value: float) -> str:
     if value > 30:
         return "acceptable"
     return "low"
+
+
+_SOBEL = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8
+
+
+def sharpness(img: torch.Tensor, *, shave: int = 4) -> torch.Tensor:
+    """No-reference sharpness: the mean Sobel gradient magnitude of the luma, per image, (N,).
+
+    Luma is ``0.299 R + 0.587 G + 0.114 B`` (the image itself if grey); the Sobel kernels are
+    normalised (divided by 8), so a unit step gives 0.5 at the edge; ``shave`` pixels are dropped
+    at each border, as in the SR benchmark. Higher = more edges and texture. It is a *proxy*
+    for perceptual quality (Tenengrad-style focus measure, Krotkov 1988): it rewards detail
+    whether or not the detail is correct, and noise raises it too; report it beside PSNR, never
+    instead of it. Input (C, H, W) or (N, C, H, W) in [0, 1], C = 1 or 3.
+    """
+    batch, _ = as_batch(img, channels=(1, 3))
+    if isinstance(shave, bool) or not isinstance(shave, int) or shave < 0:
+        raise ValueError(f"shave must be a non-negative int, got {shave!r}")
+    if min(batch.shape[-2:]) <= 2 * shave + 2:
+        raise ValueError(
+            f"img must be larger than 2*shave+2 = {2 * shave + 2} pixels a side, "
+            f"got {tuple(batch.shape[-2:])}"
+        )
+    if batch.shape[1] == 3:
+        weights = torch.tensor([0.299, 0.587, 0.114], dtype=batch.dtype, device=batch.device)
+        batch = (batch * weights.view(1, 3, 1, 1)).sum(1, keepdim=True)
+    kernel = _SOBEL.to(batch)
+    gx = F.conv2d(batch, kernel.view(1, 1, 3, 3))
+    gy = F.conv2d(batch, kernel.t().reshape(1, 1, 3, 3))
+    magnitude = (gx**2 + gy**2).sqrt()  # (N, 1, H-2, W-2)
+    if shave > 1:
+        magnitude = magnitude[..., shave - 1 : -(shave - 1), shave - 1 : -(shave - 1)]
+    return magnitude.flatten(1).mean(1)

@@ -16,10 +16,19 @@ import torch.nn.functional as F
 from torch import nn
 
 __all__ = [
-    "CATEGORIES", "ACTIVATIONS", "MAXOUT_PIECES", "four_pixel_patterns", "four_pixel_dataset",
-    "weighted_sum", "neuron", "FourPixelNet", "activation", "activation_grad",
-    "activation_torch", "gradient_norms",
-]  # fmt: skip
+    "CATEGORIES",
+    "ACTIVATIONS",
+    "MAXOUT_PIECES",
+    "four_pixel_patterns",
+    "four_pixel_dataset",
+    "weighted_sum",
+    "neuron",
+    "FourPixelNet",
+    "activation",
+    "activation_grad",
+    "activation_torch",
+    "gradient_norms",
+]
 
 CATEGORIES = ("solid", "vertical", "diagonal", "horizontal")
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "maxout", "elu")
@@ -38,8 +47,10 @@ def four_pixel_patterns() -> tuple[np.ndarray, np.ndarray]:
     Returns:
         ``(images, labels)``: (8, 2, 2) in {-1, 1} and (8,) indices into ``CATEGORIES``.
     """
-    base = np.array([[[1, 1], [1, 1]], [[1, -1], [1, -1]], [[1, -1], [-1, 1]],
-                     [[1, 1], [-1, -1]]], dtype=np.float64)  # fmt: skip
+    base = np.array(
+        [[[1, 1], [1, 1]], [[1, -1], [1, -1]], [[1, -1], [-1, 1]], [[1, 1], [-1, -1]]],
+        dtype=np.float64,
+    )
     images = np.stack([sign * img for img in base for sign in (1, -1)])
     return images, np.repeat(np.arange(4), 2)
 
@@ -85,8 +96,9 @@ def weighted_sum(inputs: object, weights: object) -> float:
     """The first half of a neuron: sum of input x weight (the slide's example gives -1.075)."""
     inputs, weights = _vector(inputs, "inputs"), _vector(weights, "weights")
     if inputs.shape != weights.shape:
-        raise ValueError(f"inputs and weights must have the same length, got {len(inputs)} "
-                         f"and {len(weights)}")  # fmt: skip
+        raise ValueError(
+            f"inputs and weights must have the same length, got {len(inputs)} and {len(weights)}"
+        )
     return float(inputs @ weights)
 
 
@@ -176,8 +188,13 @@ def activation_torch(name: str, x: torch.Tensor) -> torch.Tensor:
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
     if _check_name(name) == "maxout":
         return torch.stack([slope * x + intercept for slope, intercept in MAXOUT_PIECES]).amax(0)
-    functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "elu": F.elu,
-                 "leaky_relu": lambda t: F.leaky_relu(t, 0.1)}  # fmt: skip
+    functions = {
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": F.relu,
+        "elu": F.elu,
+        "leaky_relu": lambda t: F.leaky_relu(t, 0.1),
+    }
     return functions[name](x)
 
 
@@ -198,8 +215,12 @@ def gradient_norms(
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{label} must be a positive int, got {value!r}")
     gen = generator if generator is not None else torch.Generator().manual_seed(0)
-    weights = [(torch.randn(width, width, generator=gen, dtype=torch.float64)
-                * math.sqrt(2 / width)).requires_grad_() for _ in range(depth)]  # fmt: skip
+    weights = [
+        (
+            torch.randn(width, width, generator=gen, dtype=torch.float64) * math.sqrt(2 / width)
+        ).requires_grad_()
+        for _ in range(depth)
+    ]
     out = torch.randn(64, width, generator=gen, dtype=torch.float64)
     for weight in weights:
         out = activation_torch(name, out @ weight.T)

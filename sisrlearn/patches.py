@@ -46,8 +46,9 @@ def fold_patches(
     cols = patches.reshape(1, -1, c * size * size).transpose(1, 2)
     expected = ((h - size) // stride + 1) * ((w - size) // stride + 1)
     if cols.shape[-1] != expected:
-        raise ValueError(f"got {cols.shape[-1]} patches, a {h}x{w} image at stride {stride} "
-                         f"has {expected}")  # fmt: skip
+        raise ValueError(
+            f"got {cols.shape[-1]} patches, a {h}x{w} image at stride {stride} has {expected}"
+        )
     summed = F.fold(cols, (h, w), size, stride=stride)
     counts = F.fold(torch.ones_like(cols), (h, w), size, stride=stride)
     return (summed / counts.clamp_min(1))[0]

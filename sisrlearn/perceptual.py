@@ -17,12 +17,35 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .train import read_state_dict
+
 __all__ = ["VGG19_LAYERS", "VGGFeatures", "PerceptualLoss"]
 
 
 # torchvision's vgg19().features: "M" is a 2x2 max pool; convolutions are 3x3, padding 1.
-_VGG19_CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
-              512, 512, 512, 512, "M", 512, 512, 512, 512, "M")  # fmt: skip
+_VGG19_CFG = (
+    64,
+    64,
+    "M",
+    128,
+    128,
+    "M",
+    256,
+    256,
+    256,
+    256,
+    "M",
+    512,
+    512,
+    512,
+    512,
+    "M",
+    512,
+    512,
+    512,
+    512,
+    "M",
+)
 
 
 def _layer_names() -> dict[str, int]:
@@ -116,12 +139,7 @@ class VGGFeatures(nn.Module):
                 f"weights must be an existing VGG19 state_dict file, got {str(path)!r} "
                 "(nothing is downloaded: save torchvision's vgg19 weights there yourself)"
             )
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as err:  # noqa: BLE001 - torch raises several types for bad files
-            raise ValueError(f"weights {str(path)!r} is not a readable state_dict: {err}") from err
-        if not isinstance(state, dict):
-            raise ValueError(f"weights {str(path)!r} holds a {type(state).__name__}, not a dict")
+        state = read_state_dict(path)
         if not any(str(k).startswith("features.") for k in state):
             state = {f"features.{k}": v for k, v in state.items()}  # a bare features dict
         own = self.state_dict()

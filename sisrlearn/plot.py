@@ -86,8 +86,9 @@ def compare_crops(
     panels, titles = [], []
     for name, img in results.items():
         if img.shape != hr.shape:
-            raise ValueError(f"results[{name!r}] has shape {tuple(img.shape)}, hr has "
-                             f"{tuple(hr.shape)}")  # fmt: skip
+            raise ValueError(
+                f"results[{name!r}] has shape {tuple(img.shape)}, hr has {tuple(hr.shape)}"
+            )
         clipped = img.clamp(0, 1)
         p = float(psnr(clipped, hr, shave=shave))
         s = float(ssim(clipped, hr, shave=shave))

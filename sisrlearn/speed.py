@@ -18,31 +18,17 @@ import torch
 from torch import nn
 
 from ._validate import check_scale
-from .bench import apply_method, prepare
+from .bench import format_table
+from .datasets import resolve_dataset
 from .images import load_folder, sample
-from .metrics import evaluate
-from .models import MODELS, build_model
+from .methods import apply_method, model_as_method
+from .metrics import evaluate, prepare
+from .models import MODELS, build_model, models_of_kind
+from .published import PAPER_PARAMETERS
 from .runtime import get_device
-from .trainer import model_as_method
 from .zoo import ZooEntry, load_pretrained, zoo_entries
 
-__all__ = ["SR_MODELS", "PAPER_PARAMETERS", "SPEED_MARKERS", "time_call", "speed_size",
-           "markdown_table"]  # fmt: skip
-
-# The feed-forward SR architectures of the course, in the order the chapters meet them.
-SR_MODELS = ("scn", "srcnn", "fsrcnn", "fsrcnn_s", "espcn", "vdsr", "drcn", "srresnet",
-             "edsr_baseline")  # fmt: skip
-
-# Parameter counts the papers state (weights only where the paper counts weights only).
-PAPER_PARAMETERS = {
-    "srcnn": "57,184 weights (9-5-5)",
-    "fsrcnn": "12,464 weights",
-    "fsrcnn_s": "3,937 weights",
-    "vdsr": "about 665k",
-    "drcn": "1.77M",
-    "srresnet": "1.5M",
-    "edsr_baseline": "1.5M (x4)",
-}
+__all__ = ["SPEED_MARKERS", "markdown_table", "speed_size", "time_call"]
 
 SPEED_MARKERS = ("<!-- sisrlearn speed: start -->", "<!-- sisrlearn speed: end -->")
 
@@ -77,10 +63,14 @@ def _candidates(names: Sequence[str], scale: int, scales) -> list[tuple[str, Zoo
     entries = zoo_entries()
     rows = []
     for name in names:
-        shipped = sorted((e for e in entries.values() if e.model == name), key=lambda e: e.name)
+        shipped = sorted(
+            (e for e in entries.values() if e.kind == "model" and e.model == name),
+            key=lambda e: e.name,
+        )
         if shipped:
-            rows += [(name, e, s) for e in shipped for s in e.scales
-                     if scales is None or s in scales]  # fmt: skip
+            rows += [
+                (name, e, s) for e in shipped for s in e.scales if scales is None or s in scales
+            ]
             continue
         rows.append((name, None, scale))
     return rows
@@ -113,9 +103,9 @@ def speed_size(
     """One row per shipped model and scale (or per unshipped architecture, untrained).
 
     Args:
-        names: architectures (default: ``SR_MODELS``).
-        images: a folder or a mapping of HR RGB images (e.g. Set5); default: a ``side`` x
-            ``side`` crop of a bundled photo.
+        names: SR architectures of the registry (default: all of them).
+        images: a dataset name (``"set5"``), a folder or a mapping of HR RGB images; default:
+            a ``side`` x ``side`` crop of a bundled photo.
         scale: the scale of the unshipped architectures' rows.
         scales: keep only shipped rows at these scales (default: every trained scale).
         repeats: timed runs per image after one warm-up run (the median counts).
@@ -128,10 +118,11 @@ def speed_size(
     shipped rows scored on ``images``, else None); ``val_psnr`` (the last validation PSNR in
     the training record, or None); ``images``.
     """
-    names = list(SR_MODELS if names is None else names)
+    sr_models = models_of_kind("sr")
+    names = list(sr_models if names is None else names)
     for name in names:
-        if name not in SR_MODELS:
-            raise ValueError(f"names must be among {', '.join(SR_MODELS)}, got {name!r}")
+        if name not in sr_models:
+            raise ValueError(f"names must be among {', '.join(sr_models)}, got {name!r}")
     check_scale(scale)
     for s in scales or ():
         check_scale(s)
@@ -140,7 +131,7 @@ def speed_size(
     if images is None:
         images = _bundled_image(side)
     elif isinstance(images, (str, Path)):
-        images = load_folder(images)
+        images = load_folder(resolve_dataset(images))
     if not images:
         raise ValueError("images holds no images")
     rows = []
@@ -157,28 +148,46 @@ def speed_size(
                 psnrs.append(evaluate(sr, reference, s)["psnr"])
         val = record.get("history", {}).get("metrics", {}).get(f"psnr_x{s}")
         config = _config(record)
-        rows.append({
-            "model": arch, "weights": entry.name if entry else "untrained", "scale": s,
-            "parameters": sum(p.numel() for p in model.parameters()),
-            "config": config,
-            "paper_parameters": PAPER_PARAMETERS.get(arch, "") if config == "paper" else "",
-            "ms": sum(times) / len(times),
-            "psnr": sum(psnrs) / len(psnrs) if psnrs else None,
-            "val_psnr": val[-1] if val else None, "images": len(images),
-        })  # fmt: skip
+        rows.append(
+            {
+                "model": arch,
+                "weights": entry.name if entry else "untrained",
+                "scale": s,
+                "parameters": sum(p.numel() for p in model.parameters()),
+                "config": config,
+                "paper_parameters": PAPER_PARAMETERS.get(arch, "") if config == "paper" else "",
+                "ms": sum(times) / len(times),
+                "psnr": sum(psnrs) / len(psnrs) if psnrs else None,
+                "val_psnr": val[-1] if val else None,
+                "images": len(images),
+            }
+        )
     return rows
 
 
 def markdown_table(rows: Sequence[dict]) -> str:
     """Rows from ``speed_size`` as a Markdown table."""
-    lines = [
-        "| model | weights | configuration | scale | parameters | paper | ms / image | PSNR (dB) |",
-        "|---|---|---|---|---|---|---|---|",
+    header = [
+        "model",
+        "weights",
+        "configuration",
+        "scale",
+        "parameters",
+        "paper",
+        "ms / image",
+        "PSNR (dB)",
     ]
-    for r in rows:
-        psnr = f"{r['psnr']:.2f}" if r["psnr"] is not None else ""
-        lines.append(
-            f"| {r['model']} | {r['weights']} | {r['config']} | x{r['scale']} | "
-            f"{r['parameters']:,} | {r['paper_parameters']} | {r['ms']:.1f} | {psnr} |"
-        )
-    return "\n".join(lines)
+    body = [
+        [
+            r["model"],
+            r["weights"],
+            r["config"],
+            f"x{r['scale']}",
+            f"{r['parameters']:,}",
+            r["paper_parameters"],
+            f"{r['ms']:.1f}",
+            f"{r['psnr']:.2f}" if r["psnr"] is not None else "",
+        ]
+        for r in rows
+    ]
+    return format_table(header, body)

@@ -20,36 +20,12 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from ._validate import as_batch
-from .gan import GANLoss
+from .losses import GANLoss
+from .metrics import sharpness  # noqa: F401  (this chapter's measure, in metrics)
 from .runtime import autocast, bf16_layout
-from .train import _forever
+from .train import repeat_batches
 
-__all__ = ["SRGANHistory", "train_srgan", "sharpness", "PUBLISHED_X4"]
-
-# Ledig et al. 2017, Table 2 (x4): PSNR (dB) / SSIM / MOS on Set5, Set14, BSD100. All 81
-# cells checked digit for digit against a text copy of arXiv:1609.04802v5 (2026-11-30); SRGAN's
-# row and the PSNR of bicubic, SRResNet and SRGAN also against READMEs that quote the table.
-PUBLISHED_X4: dict[str, dict[str, tuple[float, float, float]]] = {
-    "nearest": {"Set5": (26.26, 0.7552, 1.28), "Set14": (24.64, 0.7100, 1.20),
-                "BSD100": (25.02, 0.6606, 1.11)},
-    "bicubic": {"Set5": (28.43, 0.8211, 1.97), "Set14": (25.99, 0.7486, 1.80),
-                "BSD100": (25.94, 0.6935, 1.47)},
-    "SRCNN": {"Set5": (30.07, 0.8627, 2.57), "Set14": (27.18, 0.7861, 2.26),
-              "BSD100": (26.68, 0.7291, 1.87)},
-    "SelfExSR": {"Set5": (30.33, 0.8720, 2.65), "Set14": (27.45, 0.7972, 2.34),
-                 "BSD100": (26.83, 0.7387, 1.89)},
-    "DRCN": {"Set5": (31.52, 0.8938, 3.26), "Set14": (28.02, 0.8074, 2.84),
-             "BSD100": (27.21, 0.7493, 2.12)},
-    "ESPCN": {"Set5": (30.76, 0.8784, 2.89), "Set14": (27.66, 0.8004, 2.52),
-              "BSD100": (27.02, 0.7442, 2.01)},
-    "SRResNet": {"Set5": (32.05, 0.9019, 3.37), "Set14": (28.49, 0.8184, 2.98),
-                 "BSD100": (27.58, 0.7620, 2.29)},
-    "SRGAN": {"Set5": (29.40, 0.8472, 3.58), "Set14": (26.02, 0.7397, 3.72),
-              "BSD100": (25.16, 0.6688, 3.56)},
-    "HR": {"Set5": (float("inf"), 1.0, 4.32), "Set14": (float("inf"), 1.0, 4.32),
-           "BSD100": (float("inf"), 1.0, 4.46)},
-}  # fmt: skip
+__all__ = ["SRGANHistory", "train_srgan", "sharpness"]
 
 
 @dataclass
@@ -125,7 +101,7 @@ def train_srgan(
     opt_g, opt_d = optimizers
     history = history or SRGANHistory()
     start, started = (history.step[-1] if history.step else 0), time.perf_counter()
-    batches = loader if isinstance(loader, Iterator) else _forever(loader)
+    batches = loader if isinstance(loader, Iterator) else repeat_batches(loader)
     generator.train()
     discriminator.train()
     for i in tqdm(range(steps), disable=not progress, desc="srgan", leave=False):
@@ -144,14 +120,20 @@ def train_srgan(
         adversarial = gan_loss.generator(adv_logits.float())
         g_loss = content + adversarial_weight * adversarial
         if not torch.isfinite(g_loss):
-            raise FloatingPointError(f"generator loss became {g_loss.item()} at step "
-                                     f"{start + i + 1}; lower learning_rate")  # fmt: skip
+            raise FloatingPointError(
+                f"generator loss became {g_loss.item()} at step "
+                f"{start + i + 1}; lower learning_rate"
+            )
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
         history.step.append(start + i + 1)
-        for name, value in (("g_loss", g_loss), ("content", content),
-                            ("adversarial", adversarial), ("d_loss", d_loss)):  # fmt: skip
+        for name, value in (
+            ("g_loss", g_loss),
+            ("content", content),
+            ("adversarial", adversarial),
+            ("d_loss", d_loss),
+        ):
             getattr(history, name).append(value.item())
         history.d_real.append(torch.sigmoid(real_logits.float()).mean().item())
         history.d_fake.append(torch.sigmoid(fake_logits.float()).mean().item())
@@ -159,34 +141,3 @@ def train_srgan(
     generator.eval()
     discriminator.eval()
     return history
-
-
-_SOBEL = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8
-
-
-def sharpness(img: torch.Tensor, *, shave: int = 4) -> torch.Tensor:
-    """No-reference sharpness: the mean Sobel gradient magnitude of the luma, per image, (N,).
-
-    Luma is ``0.299 R + 0.587 G + 0.114 B`` (the image itself if grey); the Sobel kernels are
-    normalised (divided by 8), so a unit step gives 0.5 at the edge; ``shave`` pixels are dropped
-    at each border, as in the SR benchmark. Higher = more edges and texture. It is a *proxy*
-    for perceptual quality (Tenengrad-style focus measure, Krotkov 1988): it rewards detail
-    whether or not the detail is correct, and noise raises it too; report it beside PSNR, never
-    instead of it. Input (C, H, W) or (N, C, H, W) in [0, 1], C = 1 or 3.
-    """
-    batch, _ = as_batch(img, channels=(1, 3))
-    if isinstance(shave, bool) or not isinstance(shave, int) or shave < 0:
-        raise ValueError(f"shave must be a non-negative int, got {shave!r}")
-    if min(batch.shape[-2:]) <= 2 * shave + 2:
-        raise ValueError(f"img must be larger than 2*shave+2 = {2 * shave + 2} pixels a side, "
-                         f"got {tuple(batch.shape[-2:])}")  # fmt: skip
-    if batch.shape[1] == 3:
-        weights = torch.tensor([0.299, 0.587, 0.114], dtype=batch.dtype, device=batch.device)
-        batch = (batch * weights.view(1, 3, 1, 1)).sum(1, keepdim=True)
-    kernel = _SOBEL.to(batch)
-    gx = F.conv2d(batch, kernel.view(1, 1, 3, 3))
-    gy = F.conv2d(batch, kernel.t().reshape(1, 1, 3, 3))
-    magnitude = (gx**2 + gy**2).sqrt()  # (N, 1, H-2, W-2)
-    if shave > 1:
-        magnitude = magnitude[..., shave - 1 : -(shave - 1), shave - 1 : -(shave - 1)]
-    return magnitude.flatten(1).mean(1)

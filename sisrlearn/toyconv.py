@@ -31,14 +31,36 @@ from .neurons import (
 )
 
 __all__ = [
-    "FEATURE_NAMES", "CLASSES", "xo_features", "xo_image", "xo_variants", "truncate",
-    "filter_match", "convolve", "relu", "max_pool", "xo_forward", "fc_votes",
-    "hand_vote_weights", "classify_xo", "xo_dataset", "TinyXONet", "accuracy",
+    "FEATURE_NAMES",
+    "CLASSES",
+    "xo_features",
+    "xo_image",
+    "xo_variants",
+    "truncate",
+    "filter_match",
+    "convolve",
+    "relu",
+    "max_pool",
+    "xo_forward",
+    "fc_votes",
+    "hand_vote_weights",
+    "classify_xo",
+    "xo_dataset",
+    "TinyXONet",
+    "accuracy",
     # re-exported from .neurons: the chapter's second half
-    "ACTIVATIONS", "CATEGORIES", "FourPixelNet", "activation", "activation_grad",
-    "activation_torch", "four_pixel_dataset", "four_pixel_patterns", "gradient_norms",
-    "neuron", "weighted_sum",
-]  # fmt: skip
+    "ACTIVATIONS",
+    "CATEGORIES",
+    "FourPixelNet",
+    "activation",
+    "activation_grad",
+    "activation_torch",
+    "four_pixel_dataset",
+    "four_pixel_patterns",
+    "gradient_norms",
+    "neuron",
+    "weighted_sum",
+]
 
 FEATURE_NAMES = ("diagonal", "small X", "anti-diagonal")
 CLASSES = ("X", "O")
@@ -151,8 +173,9 @@ def filter_match(patch: object, feature: object) -> float:
     patch = _array(patch, "patch", (2,))
     feature = _array(feature, "feature", (2,))
     if patch.shape != feature.shape:
-        raise ValueError(f"patch and feature must have the same shape, got {patch.shape} "
-                         f"and {feature.shape}")  # fmt: skip
+        raise ValueError(
+            f"patch and feature must have the same shape, got {patch.shape} and {feature.shape}"
+        )
     return float(np.mean(patch * feature))
 
 
@@ -239,8 +262,9 @@ def fc_votes(values: object, weights: object) -> np.ndarray:
     values = _array(values, "values", (1,))
     weights = _array(weights, "weights", (2,))
     if weights.shape[1] != len(values):
-        raise ValueError(f"weights must be (C, {len(values)}) for {len(values)} values, "
-                         f"got {weights.shape}")  # fmt: skip
+        raise ValueError(
+            f"weights must be (C, {len(values)}) for {len(values)} values, got {weights.shape}"
+        )
     if (weights < 0).any() or (weights.sum(axis=1) <= 0).any():
         raise ValueError("weights must be non-negative with a positive sum in every row")
     return weights @ values / weights.sum(axis=1)
@@ -284,9 +308,14 @@ def xo_dataset(
     params = torch.rand(num_images, 5, generator=gen, dtype=torch.float64).numpy()
     images = np.empty((num_images, 1, size, size), dtype=np.float32)
     for n, (dy, dx, rot, width, grow) in enumerate(params):
-        images[n, 0] = xo_image(CLASSES[int(labels[n])], size=size, shift=(2 * dy - 1, 2 * dx - 1),
-                                angle=50 * rot - 25, thickness=1 + width,
-                                scale=0.7 + 0.35 * grow)  # fmt: skip
+        images[n, 0] = xo_image(
+            CLASSES[int(labels[n])],
+            size=size,
+            shift=(2 * dy - 1, 2 * dx - 1),
+            angle=50 * rot - 25,
+            thickness=1 + width,
+            scale=0.7 + 0.35 * grow,
+        )
     images += noise * torch.randn(images.shape, generator=gen).numpy()
     return torch.from_numpy(images), labels
 
@@ -308,16 +337,18 @@ class TinyXONet(nn.Module):
         pooled = math.ceil(math.ceil((size - 2) / 2) / 2)
         self.conv_first = nn.Conv2d(1, num_features, 3)
         self.body = nn.Sequential(
-            nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True),
+            nn.ReLU(),
+            nn.MaxPool2d(2, ceil_mode=True),
             nn.Conv2d(num_features, 2 * num_features, 3, padding=1),
-            nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True), nn.Flatten(),
-        )  # fmt: skip
+            nn.ReLU(),
+            nn.MaxPool2d(2, ceil_mode=True),
+            nn.Flatten(),
+        )
         self.votes = nn.Linear(2 * num_features * pooled * pooled, len(CLASSES))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1:] != (1, self.size, self.size):
-            raise ValueError(f"x must be (N, 1, {self.size}, {self.size}), got "
-                             f"{tuple(x.shape)}")  # fmt: skip
+            raise ValueError(f"x must be (N, 1, {self.size}, {self.size}), got {tuple(x.shape)}")
         return self.votes(self.body(self.conv_first(x)))
 
 
@@ -325,8 +356,10 @@ class TinyXONet(nn.Module):
 def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Fraction of ``images`` (N, C, H, W) whose argmax logit equals ``labels`` (N,)."""
     if len(images) != len(labels) or len(images) == 0:
-        raise ValueError(f"images and labels must be non-empty and of equal length, got "
-                         f"{len(images)} and {len(labels)}")  # fmt: skip
+        raise ValueError(
+            f"images and labels must be non-empty and of equal length, got "
+            f"{len(images)} and {len(labels)}"
+        )
     model.eval()
     device = next(model.parameters()).device
     predicted = model(images.to(device)).argmax(dim=1).cpu()

@@ -1,11 +1,12 @@
-"""Training loop, model evaluation and weight files (``state_dict`` + sha256)."""
+"""Training: ``fit`` (the loop every chapter uses), its optimiser and schedule, model
+evaluation, and weight files (``state_dict`` + sha256)."""
 
 from __future__ import annotations
 
 import hashlib
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,18 @@ from tqdm.auto import tqdm
 
 from .runtime import autocast, bf16_layout
 
-__all__ = ["History", "fit", "evaluate_model", "save_weights", "load_weights", "sha256_of"]
+__all__ = [
+    "History",
+    "cosine_schedule",
+    "evaluate_model",
+    "fit",
+    "load_weights",
+    "make_optimizer",
+    "read_state_dict",
+    "repeat_batches",
+    "save_weights",
+    "sha256_of",
+]
 
 
 @dataclass
@@ -29,17 +41,32 @@ class History:
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        return {"step": self.step, "loss": self.loss, "eval_step": self.eval_step,
-                "metrics": self.metrics, "seconds": self.seconds}  # fmt: skip
+        return {
+            "step": self.step,
+            "loss": self.loss,
+            "eval_step": self.eval_step,
+            "metrics": self.metrics,
+            "seconds": self.seconds,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> History:
         return cls(**data)
 
 
-def _make_optimizer(model: nn.Module, optimizer: str | torch.optim.Optimizer, learning_rate):
+def make_optimizer(
+    model: nn.Module, optimizer: str | torch.optim.Optimizer = "adam", learning_rate: float = 1e-3
+) -> torch.optim.Optimizer:
+    """Adam, or SGD with momentum 0.9, over the trainable parameters of ``model``.
+
+    SGD uses the model's own per-layer learning rates where it defines ``param_groups(lr)``
+    (SRCNN's 1:10 for the last layer), as the papers that train with SGD do. A ready
+    optimizer is returned as it is.
+    """
     if isinstance(optimizer, torch.optim.Optimizer):
         return optimizer
+    if optimizer == "sgd" and hasattr(model, "param_groups"):
+        return torch.optim.SGD(model.param_groups(learning_rate), lr=learning_rate, momentum=0.9)
     params = [p for p in model.parameters() if p.requires_grad]
     if optimizer == "adam":
         return torch.optim.Adam(params, lr=learning_rate)
@@ -48,6 +75,25 @@ def _make_optimizer(model: nn.Module, optimizer: str | torch.optim.Optimizer, le
     raise ValueError(
         f"optimizer must be 'adam', 'sgd' or a torch.optim.Optimizer, got {optimizer!r}"
     )
+
+
+def cosine_schedule(
+    total: int, *, start: int = 0, floor: float = 0.0
+) -> Callable[[torch.optim.Optimizer], torch.optim.lr_scheduler.LambdaLR]:
+    """A scheduler factory for ``fit``: cosine decay of the learning rate over ``total`` steps.
+
+    The factor goes from 1 at step 0 to ``floor`` at step ``total`` (``sisrlearn train`` uses
+    ``floor=0.01``); ``start`` is the step a resumed run begins at, so the curve continues.
+    (Loshchilov & Hutter, "SGDR", ICLR 2017, without restarts.)
+    """
+    if isinstance(total, bool) or not isinstance(total, int) or total < 1:
+        raise ValueError(f"total must be a positive int, got {total!r}")
+
+    def factor(step: int) -> float:
+        t = min(start + step, total) / total
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t))
+
+    return lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 
 def fit(
@@ -96,12 +142,12 @@ def fit(
         model.to(device)
     device = next(model.parameters()).device
     layout = bf16_layout(device, model, cpu=cpu_bf16)
-    opt = _make_optimizer(model, optimizer, learning_rate)
+    opt = make_optimizer(model, optimizer, learning_rate)
     sched = scheduler(opt) if scheduler is not None else None
     history = history or History()
     start_step = history.step[-1] if history.step else 0
     started = time.perf_counter()
-    batches = _forever(loader)
+    batches = repeat_batches(loader)
     model.train()
     bar = tqdm(range(steps), disable=not progress, desc="train", leave=False)
     for i in bar:
@@ -111,8 +157,10 @@ def fit(
             outputs = model(inputs)
         loss = loss_fn(outputs.float(), targets)
         if not torch.isfinite(loss):
-            raise FloatingPointError(f"loss became {loss.item()} at step {start_step + i + 1}; "
-                                     "lower learning_rate or set grad_clip")  # fmt: skip
+            raise FloatingPointError(
+                f"loss became {loss.item()} at step {start_step + i + 1}; "
+                "lower learning_rate or set grad_clip"
+            )
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if grad_clip is not None:
@@ -131,7 +179,7 @@ def fit(
     return history
 
 
-def _forever(loader: Iterable):
+def repeat_batches(loader: Iterable) -> Iterator:
     """Iterate over ``loader`` again and again (a DataLoader reshuffles every pass)."""
     while True:
         empty = True
@@ -193,8 +241,10 @@ def save_weights(
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it")
-    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
-             .clone() for k, v in model.state_dict().items()}  # fmt: skip
+    state = {
+        k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous().clone()
+        for k, v in model.state_dict().items()
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(state, path)
     return sha256_of(path)
@@ -213,14 +263,11 @@ def load_weights(
     if not path.is_file():
         raise ValueError(f"path must be an existing weights file, got {str(path)!r}")
     if sha256 is not None and (actual := sha256_of(path)) != sha256:
-        raise ValueError(f"weights file {str(path)!r} has sha256 {actual[:16]}..., expected "
-                         f"{sha256[:16]}...: corrupt, or not the file expected")  # fmt: skip
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # noqa: BLE001 - torch raises several types for bad files
-        raise ValueError(f"{str(path)!r} is not a readable state_dict file: {err}") from err
-    if not isinstance(state, dict):
-        raise ValueError(f"{str(path)!r} holds a {type(state).__name__}, expected a state_dict")
+        raise ValueError(
+            f"weights file {str(path)!r} has sha256 {actual[:16]}..., expected "
+            f"{sha256[:16]}...: corrupt, or not the file expected"
+        )
+    state = read_state_dict(path)
     own = model.state_dict()
     state = {k: v.to(own[k].dtype) if k in own else v for k, v in state.items()}
     try:
@@ -230,8 +277,13 @@ def load_weights(
     return model
 
 
-def cosine_steps(total: int) -> Callable[[torch.optim.Optimizer], object]:
-    """A scheduler factory for ``fit``: cosine decay of the learning rate to 0 over ``total``."""
-    return lambda opt: torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total) / max(total, 1)))
-    )
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """The tensors of a ``state_dict`` file, read with ``weights_only=True`` (no pickled code
+    runs); ``ValueError`` naming the file when it is not one."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - torch raises several types for bad files
+        raise ValueError(f"{str(path)!r} is not a readable state_dict file: {err}") from err
+    if not isinstance(state, dict):
+        raise ValueError(f"{str(path)!r} holds a {type(state).__name__}, expected a state_dict")
+    return state

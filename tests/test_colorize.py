@@ -11,10 +11,11 @@ from sklearn.neighbors import NearestNeighbors
 from sisrlearn import colorize as C
 from sisrlearn.cli import main
 from sisrlearn.color import lab_to_rgb, rgb_to_lab
-from sisrlearn.colorize_widgets import RealismTest, realism_test
 from sisrlearn.images import save_image
 from sisrlearn.models import MODELS, build_model
+from sisrlearn.runs import train_color_model
 from sisrlearn.train import load_weights, save_weights
+from sisrlearn.widgets import RealismTest, realism_test
 
 
 @pytest.fixture(scope="module")
@@ -276,32 +277,56 @@ def test_colorize_image_keeps_l_and_takes_colour_or_gray():
     gray = C.lightness(rgb)  # a colour input is turned to L first: same as its L image
     assert torch.allclose(rgb_to_lab(out)[0], 100 * gray[0], atol=1.5)
     assert C.colorize_image(build_model("colornet_reg", num_features=8), rgb[None]).shape == (
-        1, 3, 12, 12)  # fmt: skip
+        1,
+        3,
+        12,
+        12,
+    )
     with pytest.raises(ValueError, match="channels"):
         C.colorize_image(net, torch.rand(2, 8, 8))
 
 
 def test_train_writes_a_zoo_record_and_refuses_overwrite(tmp_path):
     out = tmp_path / "tiny.pt"
-    model, history = C.train_colornet(
-        "colornet", steps=2, crop=32, batch_size=2, model_kwargs={"num_features": 8}, out=out,
+    model, history = train_color_model(
+        "colornet",
+        steps=2,
+        patch_size=32,
+        batch_size=2,
+        model_kwargs={"num_features": 8},
+        out=out,
         progress=False,
-    )  # fmt: skip
+    )
     record = json.loads(out.with_suffix(".json").read_text())
-    for key in ("model", "kwargs", "scale", "scales", "weights", "sha256", "dtype", "command",
-                "steps", "seconds", "device", "history"):  # fmt: skip
+    for key in (
+        "kind",
+        "model",
+        "kwargs",
+        "scales",
+        "weights",
+        "sha256",
+        "dtype",
+        "command",
+        "steps",
+        "seconds",
+        "hardware",
+        "history",
+    ):
         assert key in record
     assert record["model"] == "colornet" and record["steps"] == 2 and record["scales"] == []
-    from sisrlearn.zoo import zoo_entries
+    from sisrlearn.zoo import add_entry, read_index
 
-    assert zoo_entries(tmp_path)["tiny"].model == "colornet"
+    add_entry("tiny", out.with_suffix(".json"), index=tmp_path / "index.json")
+    assert read_index(tmp_path / "index.json")[0]["tiny"].model == "colornet"
     loaded = C.load_colornet(out)
     light = torch.rand(1, 1, 8, 8)
     assert torch.equal(loaded(light), model.eval()(light))
     with pytest.raises(FileExistsError, match="overwrite"):
-        C.train_colornet("colornet", steps=1, out=out)
+        train_color_model("colornet", steps=1, out=out)
     with pytest.raises(ValueError, match="crop"):
         C.train_colornet("colornet", steps=1, crop=30)
+    with pytest.raises(SystemExit):  # argparse refuses a temperature of 0
+        main(["colorize", str(out), str(tmp_path / "x.png"), "--temperature", "0"])
     with pytest.raises(ValueError, match="model_name"):
         C.train_colornet("srcnn", steps=1)
 
@@ -312,8 +337,15 @@ def test_train_writes_a_zoo_record_and_refuses_overwrite(tmp_path):
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     out = tmp_path_factory.mktemp("colornet") / "tiny.pt"
-    C.train_colornet("colornet_reg", steps=1, crop=32, batch_size=2,
-                     model_kwargs={"num_features": 8}, out=out, progress=False)  # fmt: skip
+    train_color_model(
+        "colornet_reg",
+        steps=1,
+        patch_size=32,
+        batch_size=2,
+        model_kwargs={"num_features": 8},
+        out=out,
+        progress=False,
+    )
     return out
 
 
@@ -333,10 +365,9 @@ def test_cli_colorize(tmp_path, tiny_model, capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["missing.png", "OUT.png", "--model", "MODEL"], "path must be an existing image"),
-        (["in.png", "out.txt"], "OUT must end in an image suffix"),
+        (["missing.png", "OUT.png", "--model", "MODEL"], "missing.png"),
+        (["in.png", "out.txt"], "OUT must end in one of"),
         (["in.png", "OUT.png", "--model", "nope"], "model must be a shipped colorization"),
-        (["in.png", "OUT.png", "--model", "MODEL", "--temperature", "0"], "temperature"),
     ],
 )
 def test_cli_colorize_errors(args, message, tmp_path, tiny_model, capsys):
@@ -346,6 +377,35 @@ def test_cli_colorize_errors(args, message, tmp_path, tiny_model, capsys):
     assert main(["colorize", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_trains_colornet_and_refuses_sr_flags(tmp_path, capsys):
+    out = tmp_path / "c.pt"
+    argv = [
+        "train",
+        "colornet",
+        "--steps",
+        "1",
+        "--patch-size",
+        "32",
+        "--batch-size",
+        "2",
+        "--model-arg",
+        "num_features=8",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    assert main(argv) == 0
+    assert json.loads(out.with_suffix(".json").read_text())["command"].startswith(
+        "sisrlearn train colornet"
+    )
+    assert main([*argv[:2], "--scale", "2", "--steps", "1"]) == 2
+    assert "--scale is not used" in capsys.readouterr().err
+    for model in ("srgan_discriminator", "dip_skip"):
+        assert main(["train", model, "--steps", "1"]) == 2
+        err = capsys.readouterr().err
+        assert "MODEL must be one of" in err and len(err.strip().splitlines()) == 1
 
 
 # ------------------------------------------------------------------ realism test

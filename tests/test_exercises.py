@@ -43,8 +43,14 @@ def _tiny_solution():
         "def f(x):\n    ### BEGIN SOLUTION\n    # HINT: double it\n    return 2 * x\n"
         "    ### END SOLUTION"
     )
-    cell.metadata["nbgrader"] = {"solution": True, "grade": False, "locked": False,
-                                 "grade_id": "f", "schema_version": 3, "task": False}  # fmt: skip
+    cell.metadata["nbgrader"] = {
+        "solution": True,
+        "grade": False,
+        "locked": False,
+        "grade_id": "f",
+        "schema_version": 3,
+        "task": False,
+    }
     nb.cells.append(cell)
     return nb
 

@@ -120,9 +120,18 @@ def test_toy_data_and_mode_coverage():
 def test_train_gan_runs_and_records_snapshots():
     g = gan.toy_mlp(2, 2, hidden=16, depth=2, generator=torch.Generator().manual_seed(0))
     d = gan.toy_mlp(2, 1, hidden=16, depth=2, generator=torch.Generator().manual_seed(1))
-    history = gan.train_gan(g, d, gan.ring_of_gaussians, loss=GANLoss("hinge"), steps=6,
-                            latent_dim=2, batch_size=32, snapshot_every=3, num_snapshot=50,
-                            progress=False)  # fmt: skip
+    history = gan.train_gan(
+        g,
+        d,
+        gan.ring_of_gaussians,
+        loss=GANLoss("hinge"),
+        steps=6,
+        latent_dim=2,
+        batch_size=32,
+        snapshot_every=3,
+        num_snapshot=50,
+        progress=False,
+    )
     assert history.step == list(range(1, 7)) and len(history.d_loss) == 6
     assert history.snapshot_step == [3, 6] and history.snapshots[0].shape == (50, 2)
     with pytest.raises(TypeError, match="loss"):
@@ -132,10 +141,24 @@ def test_train_gan_runs_and_records_snapshots():
 # ------------------------------------------------------------------ VGG19
 
 # torchvision's vgg19().features: (index, out, in) of each 3x3 convolution.
-VGG19_CONVS = [(0, 64, 3), (2, 64, 64), (5, 128, 64), (7, 128, 128), (10, 256, 128),
-               (12, 256, 256), (14, 256, 256), (16, 256, 256), (19, 512, 256), (21, 512, 512),
-               (23, 512, 512), (25, 512, 512), (28, 512, 512), (30, 512, 512), (32, 512, 512),
-               (34, 512, 512)]  # fmt: skip
+VGG19_CONVS = [
+    (0, 64, 3),
+    (2, 64, 64),
+    (5, 128, 64),
+    (7, 128, 128),
+    (10, 256, 128),
+    (12, 256, 256),
+    (14, 256, 256),
+    (16, 256, 256),
+    (19, 512, 256),
+    (21, 512, 512),
+    (23, 512, 512),
+    (25, 512, 512),
+    (28, 512, 512),
+    (30, 512, 512),
+    (32, 512, 512),
+    (34, 512, 512),
+]
 
 
 def _quiet_vgg(**kwargs):
@@ -185,8 +208,9 @@ def test_vgg_loads_a_torchvision_layout_state_dict(tmp_path):
     x = torch.rand(2, 3, 8, 8)
     mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
     std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
-    h = F.relu(F.conv2d((x - mean) / std, state["features.0.weight"], state["features.0.bias"],
-                        padding=1))  # fmt: skip
+    h = F.relu(
+        F.conv2d((x - mean) / std, state["features.0.weight"], state["features.0.bias"], padding=1)
+    )
     h = F.relu(F.conv2d(h, state["features.2.weight"], state["features.2.bias"], padding=1))
     assert torch.allclose(vgg(x), h, atol=1e-4)
     bare = tmp_path / "features.pth"  # a vgg19().features.state_dict() file works too
@@ -212,7 +236,7 @@ def test_vgg_missing_or_mismatched_file_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="not a readable state_dict"):
         VGGFeatures(tmp_path / "junk.pth", layer="relu1_2")
     torch.save([1, 2], tmp_path / "list.pth")
-    with pytest.raises(ValueError, match="not a dict"):
+    with pytest.raises(ValueError, match="expected a state_dict"):
         VGGFeatures(tmp_path / "list.pth", layer="relu1_2")
     with pytest.raises(ValueError, match="layer"):
         VGGFeatures(tmp_path / "other.pth", layer="relu6_1")

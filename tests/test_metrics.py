@@ -24,9 +24,13 @@ def test_psnr_and_ssim_equal_skimage(index):
     sr, hr = _pairs()[index]
     ref_p = peak_signal_noise_ratio(hr[0].numpy(), sr[0].numpy(), data_range=1.0)
     ref_s = structural_similarity(
-        hr[0].numpy(), sr[0].numpy(), data_range=1.0, gaussian_weights=True, sigma=1.5,
+        hr[0].numpy(),
+        sr[0].numpy(),
+        data_range=1.0,
+        gaussian_weights=True,
+        sigma=1.5,
         use_sample_covariance=False,
-    )  # fmt: skip
+    )
     assert abs(float(psnr(sr, hr)) - ref_p) < 1e-9
     assert abs(float(ssim(sr, hr)) - ref_s) < 1e-9
 
@@ -91,8 +95,9 @@ def test_evaluate_follows_the_protocol_by_hand():
     sr_u8 = np.clip(np.round(sr[0, 0].numpy() * 255), 0, 255)[3:-3, 3:-3]
     hr_u8 = np.round(hr[0, 0].numpy() * 255)[3:-3, 3:-3]
     assert abs(result["psnr"] - peak_signal_noise_ratio(hr_u8, sr_u8, data_range=255)) < 1e-9
-    ref_ssim = structural_similarity(hr_u8, sr_u8, data_range=255, gaussian_weights=True,
-                                     sigma=1.5, use_sample_covariance=False)  # fmt: skip
+    ref_ssim = structural_similarity(
+        hr_u8, sr_u8, data_range=255, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+    )
     assert abs(result["ssim"] - ref_ssim) < 1e-9
 
 

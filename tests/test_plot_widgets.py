@@ -15,8 +15,7 @@ def test_show_images_and_titles():
 
 def test_compare_crops_puts_psnr_in_titles():
     hr = torch.rand(3, 20, 20)
-    fig = compare_crops({"same": hr.clone(), "noisy": (hr + 0.1).clamp(0, 1)}, hr,
-                        box=(2, 2, 8, 8))  # fmt: skip
+    fig = compare_crops({"same": hr.clone(), "noisy": (hr + 0.1).clamp(0, 1)}, hr, box=(2, 2, 8, 8))
     titles = [ax.get_title() for ax in fig.axes]
     assert "dB" in titles[1] and titles[-1].startswith("HR")
     assert all(im.get_interpolation() == "nearest" for ax in fig.axes for im in ax.images)

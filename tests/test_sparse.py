@@ -5,7 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sisrlearn import bench, sparse
+from sisrlearn import sparse
+from sisrlearn.methods import get_method
 from sisrlearn.models import build_model
 from sisrlearn.models.scn import SCN, combination_weight
 from sisrlearn.train import load_weights, save_weights
@@ -41,8 +42,9 @@ def test_ista_and_fista_agree_with_sklearn_sparse_encode():
 
     y, d = _problem()
     lam = 0.1
-    reference = sparse_encode(y.numpy(), d.T.numpy(), algorithm="lasso_cd", alpha=lam,
-                              max_iter=10_000)  # fmt: skip
+    reference = sparse_encode(
+        y.numpy(), d.T.numpy(), algorithm="lasso_cd", alpha=lam, max_iter=10_000
+    )
     z_ista = sparse.ista(y, d, lam=lam, num_iters=3000)
     z_fista = sparse.ista(y, d, lam=lam, num_iters=500, fista=True)
     assert np.allclose(z_ista.numpy(), reference, atol=1e-4)
@@ -86,8 +88,9 @@ def test_lista_starts_as_ista_and_learns_to_beat_it():
 
     model = sparse.LISTA(d, lam=lam, num_layers=3)
     with torch.no_grad():
-        assert torch.allclose(model(y_test), sparse.ista(y_test, d, lam=lam, num_iters=3),
-                              atol=1e-5)  # fmt: skip
+        assert torch.allclose(
+            model(y_test), sparse.ista(y_test, d, lam=lam, num_iters=3), atol=1e-5
+        )
     sparse.train_lista(model, y_train, z_train, steps=300, learning_rate=1e-2, progress=False)
     with torch.no_grad():
         lista3 = error(model(y_test))
@@ -138,10 +141,9 @@ def test_coupled_dictionary_and_scsr_on_a_tiny_problem(tmp_path):
         sparse.load_dictionary(tmp_path / "d.pt")
 
 
-def test_scsr_is_a_bench_method():
-    assert bench.get_method("scsr").channels == "y"
-    if not list(sparse.WEIGHTS_DIR.glob("scsr_dict_x*.pt")):
-        pytest.skip("no shipped dictionary")
+def test_scsr_is_a_bench_method_with_its_shipped_dictionary():
+    assert get_method("scsr").channels == "y"
+    assert sparse.shipped_dictionary_scales() == [3]
     d = sparse.shipped_dictionary(3)
     assert d.scale == 3 and d.hr_atoms.shape[0] == d.patch_size**2
     with pytest.raises(ValueError, match="shipped ScSR dictionary"):
@@ -226,7 +228,8 @@ def test_scn_one_step_lowers_loss_and_weights_round_trip(tmp_path):
     opt.step()
     assert F.mse_loss(model(x), y).item() < before.item()
     sha = save_weights(model, tmp_path / "scn.pt")
-    other = load_weights(build_model("scn", num_features=16, num_atoms=16), tmp_path / "scn.pt",
-                         sha256=sha)  # fmt: skip
+    other = load_weights(
+        build_model("scn", num_features=16, num_atoms=16), tmp_path / "scn.pt", sha256=sha
+    )
     with torch.no_grad():
         assert torch.equal(model(x), other(x))

@@ -221,13 +221,15 @@ def test_tiny_xo_net_shapes_step_and_weights(tmp_path):
     assert torch.equal(other(images), model(images))
 
 
+@pytest.mark.slow  # trains the X/O net for seconds
 def test_tiny_xo_net_learns_x_and_o():
     gen = torch.Generator().manual_seed(0)
     torch.manual_seed(0)
     train_x, train_y = tc.xo_dataset(2000, generator=gen)
     test_x, test_y = tc.xo_dataset(500, generator=gen)
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(train_x, train_y),
-                                         batch_size=64, shuffle=True, generator=gen)  # fmt: skip
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(train_x, train_y), batch_size=64, shuffle=True, generator=gen
+    )
     model = tc.TinyXONet()
     fit(model, loader, F.cross_entropy, steps=300, learning_rate=3e-3, progress=False)
     assert tc.accuracy(model, test_x, test_y) >= 0.99
@@ -273,8 +275,11 @@ def test_widgets_draw_values_and_explorer_updates():
         (lambda: tc.TinyXONet(0), ValueError, "num_features"),
         (lambda: tc.TinyXONet(size=4), ValueError, "size"),
         (lambda: tc.TinyXONet()(torch.zeros(1, 1, 8, 8)), ValueError, "x must be"),
-        (lambda: tc.accuracy(tc.TinyXONet(), torch.zeros(2, 1, 9, 9), torch.zeros(3)),
-         ValueError, "equal length"),
+        (
+            lambda: tc.accuracy(tc.TinyXONet(), torch.zeros(2, 1, 9, 9), torch.zeros(3)),
+            ValueError,
+            "equal length",
+        ),
         (lambda: tc.weighted_sum([1, 2], [1, 2, 3]), ValueError, "same length"),
         (lambda: tc.weighted_sum([[1, 2]], [1, 2]), ValueError, "inputs"),
         (lambda: tc.neuron("ab", [1, 2]), TypeError, "inputs"),
@@ -286,7 +291,7 @@ def test_widgets_draw_values_and_explorer_updates():
         (lambda: tc.activation_torch("relu", [1.0]), TypeError, "x"),
         (lambda: tc.gradient_norms("relu", depth=0), ValueError, "depth"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_raises_a_clear_error(call, error, match):
     with pytest.raises(error, match=match):
         call()

@@ -19,18 +19,35 @@ def test_fit_lowers_the_loss_and_records_history():
     model, batches = _toy_problem()
     loss_fn = nn.MSELoss()
     before = loss_fn(model(batches[0][0]), batches[0][1]).item()
-    hist = fit(model, batches, loss_fn, steps=60, learning_rate=1e-2, progress=False,
-               eval_fn=lambda m: {"mse": float(loss_fn(m(batches[1][0]), batches[1][1]))},
-               eval_every=20)  # fmt: skip
+    hist = fit(
+        model,
+        batches,
+        loss_fn,
+        steps=60,
+        learning_rate=1e-2,
+        progress=False,
+        eval_fn=lambda m: {"mse": float(loss_fn(m(batches[1][0]), batches[1][1]))},
+        eval_every=20,
+    )
     assert hist.step == list(range(1, 61)) and len(hist.loss) == 60
     assert hist.eval_step == [20, 40, 60]
     assert hist.loss[-1] < 0.2 * before
     assert hist.metrics["mse"][-1] < hist.metrics["mse"][0]
-    resumed = fit(model, batches, loss_fn, steps=5, learning_rate=1e-2, history=hist,
-                  progress=False)  # fmt: skip
+    resumed = fit(
+        model, batches, loss_fn, steps=5, learning_rate=1e-2, history=hist, progress=False
+    )
     assert resumed.step[-1] == 65
-    again = fit(model, batches, loss_fn, steps=20, learning_rate=1e-2, history=resumed,
-                eval_fn=lambda m: {"mse": 0.0}, eval_every=20, progress=False)  # fmt: skip
+    again = fit(
+        model,
+        batches,
+        loss_fn,
+        steps=20,
+        learning_rate=1e-2,
+        history=resumed,
+        eval_fn=lambda m: {"mse": 0.0},
+        eval_every=20,
+        progress=False,
+    )
     assert again.eval_step == [20, 40, 60, 80, 85]  # by step number, after the resumed history
     assert History.from_dict(resumed.to_dict()).loss == resumed.loss
 
@@ -42,8 +59,15 @@ def test_fit_cpu_bf16_computes_in_bfloat16_and_keeps_float32_weights(cpu_bf16, t
     model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Conv2d(4, 1, 3, padding=1))
     seen = []
     model.register_forward_hook(lambda _m, _i, out: seen.append(out.dtype))
-    hist = fit(model, batches, nn.MSELoss(), steps=40, learning_rate=1e-2, progress=False,
-               cpu_bf16=cpu_bf16)  # fmt: skip
+    hist = fit(
+        model,
+        batches,
+        nn.MSELoss(),
+        steps=40,
+        learning_rate=1e-2,
+        progress=False,
+        cpu_bf16=cpu_bf16,
+    )
     assert set(seen) == {torch.bfloat16 if cpu_bf16 else torch.float32}
     weight = model[1].weight  # 4 input channels: the two layouts differ
     assert weight.dtype == torch.float32

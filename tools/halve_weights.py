@@ -1,31 +1,35 @@
 """Store shipped weights as float16 when that keeps PSNR within a tolerance (default 0.01 dB).
 
-    python tools/halve_weights.py srcnn_x2 srcnn_x3 --data ../shared/benchmarks/Set5
+    python tools/halve_weights.py srcnn_x2 srcnn_x3 --data set5
 
 For each zoo name: score the model as shipped and with its weights rounded to float16 (matlab
 protocol, ``bench``'s code, every scale it was trained for). If every difference is within
-``--tolerance``, rewrite ``NAME.pt`` in float16 and update its record (``sha256``, ``dtype``,
-and ``float16``: the command, the data and both scores); otherwise leave it and say why.
+``--tolerance``, rewrite ``NAME.pt`` in float16 and update its zoo index entry (``sha256``,
+``dtype``, and ``float16``: the command, the data and both scores); otherwise leave it and say
+why.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 from pathlib import Path
 
-from sisrlearn import bench, zoo
+from sisrlearn import zoo
+from sisrlearn.datasets import resolve_dataset
 from sisrlearn.images import load_folder
+from sisrlearn.methods import model_as_method, score_method
 from sisrlearn.models import build_model
 from sisrlearn.train import load_weights, save_weights
-from sisrlearn.trainer import model_as_method
 
 
-def halve(name: str, data: str | Path, tolerance: float, folder: Path, command: str) -> str:
+def halve(name: str, data: str | Path, tolerance: float, index: Path, command: str) -> str:
     """Convert one entry if float16 keeps its PSNR within ``tolerance``; a line saying what."""
-    entry = zoo.zoo_entries(folder)[name]
+    entries, problems = zoo.read_index(index)
+    if name not in entries:
+        raise ValueError(f"{name!r} is not a usable entry of {index}: {problems.get(name, '')}")
+    entry = entries[name]
     shipped = build_model(entry.model, **entry.kwargs)
     load_weights(shipped, entry.weights, sha256=entry.sha256)
     rounded = build_model(entry.model, **entry.kwargs)
@@ -33,13 +37,13 @@ def halve(name: str, data: str | Path, tolerance: float, folder: Path, command: 
         {
             k: v.half().to(v.dtype) if v.is_floating_point() else v
             for k, v in shipped.state_dict().items()
-        }  # fmt: skip
+        }
     )
-    images = list(load_folder(data).items())
+    images = list(load_folder(resolve_dataset(data)).items())
     scores = {}
     for scale in entry.scales:
-        a = bench._score(model_as_method(shipped.eval(), entry.model), "d", images, scale, "matlab")
-        b = bench._score(model_as_method(rounded.eval(), entry.model), "d", images, scale, "matlab")
+        a = score_method(model_as_method(shipped.eval(), entry.model), images, scale)
+        b = score_method(model_as_method(rounded.eval(), entry.model), images, scale)
         scores[f"x{scale}"] = {"float32": round(a["psnr"], 4), "float16": round(b["psnr"], 4)}
     worst = max(abs(s["float16"] - s["float32"]) for s in scores.values())
     if worst > tolerance:
@@ -48,21 +52,28 @@ def halve(name: str, data: str | Path, tolerance: float, folder: Path, command: 
     record["sha256"] = save_weights(rounded, entry.weights, overwrite=True, half=True)
     record["dtype"] = "float16"
     record["float16"] = {"command": command, "data": str(data), "psnr": scores}
-    entry.weights.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+    zoo.write_entry(name, record, index=index)
     return f"{name}: float16 (largest PSNR change {worst:.4f} dB): {scores}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="+", metavar="NAME", help="shipped zoo names")
-    parser.add_argument("--data", required=True, metavar="DIR", help="HR images to score on")
+    parser.add_argument(
+        "--data", default="set5", metavar="NAME|DIR", help="HR images to score on (default: set5)"
+    )
     parser.add_argument("--tolerance", type=float, default=0.01, help="dB (default 0.01)")
-    parser.add_argument("--weights", default=str(zoo.WEIGHTS_DIR), metavar="DIR")
+    parser.add_argument(
+        "--index",
+        default=str(zoo.INDEX),
+        metavar="FILE",
+        help="the zoo index (default: the package's weights/index.json)",
+    )
     args = parser.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
     command = "python tools/halve_weights.py " + shlex.join(argv)
     for name in args.names:
-        print(halve(name, args.data, args.tolerance, Path(args.weights), command))
+        print(halve(name, args.data, args.tolerance, Path(args.index), command))
     return 0
 
 

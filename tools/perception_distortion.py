@@ -1,11 +1,11 @@
-"""PSNR and sharpness of SR methods on image folders: the perception-distortion figures of the
-README (chapter 08).
+"""PSNR and sharpness of SR methods on datasets: the perception-distortion figures of
+``docs/benchmarks.md``.
 
-    python tools/perception_distortion.py --data ../shared/benchmarks/Set5 \
+    python tools/perception_distortion.py --data set5 set14 \
         --methods bicubic srresnet_x4 srgan_x4 --scale 4
 
 PSNR: ``sisrlearn bench``'s code (matlab protocol, Y channel). Sharpness:
-``sisrlearn.srgan.sharpness`` (mean Sobel gradient magnitude of the luma) of each method's RGB
+``sisrlearn.metrics.sharpness`` (mean Sobel gradient magnitude of the luma) of each method's RGB
 output from the rgb-protocol LR image, averaged over the colour images; the HR images' own
 sharpness is printed as the reference.
 """
@@ -17,34 +17,43 @@ from pathlib import Path
 
 import torch
 
-from sisrlearn import bench, srgan, zoo  # noqa: F401  (zoo registers the shipped methods)
+from sisrlearn.datasets import resolve_dataset
 from sisrlearn.images import load_folder
+from sisrlearn.methods import apply_method, get_method, score_method
+from sisrlearn.metrics import prepare, sharpness
 
 
 def rows(folder: str | Path, methods: list[str], scale: int) -> tuple[float, list[tuple]]:
     """(HR sharpness, [(method, PSNR, sharpness), ...]) for one folder."""
+    folder = resolve_dataset(folder)
     images = load_folder(folder)
     colour = {name: hr for name, hr in images.items() if hr.shape[0] == 3}
     if not colour:
         raise SystemExit(f"--data {folder} has no colour images")
-    references = {name: bench.prepare(hr, scale, "rgb") for name, hr in colour.items()}
-    hr_sharpness = sum(srgan.sharpness(ref).item() for _, ref in references.values()) / len(colour)
+    references = {name: prepare(hr, scale, "rgb") for name, hr in colour.items()}
+    hr_sharpness = sum(sharpness(ref).item() for _, ref in references.values()) / len(colour)
     table = []
     for name in methods:
-        method = bench.get_method(name)
-        psnr = bench._score(method, Path(folder).name, list(images.items()), scale, "matlab")
+        method = get_method(name)
+        psnr = score_method(method, list(images.items()), scale, dataset=Path(folder).name)
         sharp = []
         for lr, _ in references.values():
             with torch.no_grad():
-                sr = bench.apply_method(method, lr.float(), scale).clamp(0, 1)
-            sharp.append(srgan.sharpness(sr).item())
+                sr = apply_method(method, lr.float(), scale).clamp(0, 1)
+            sharp.append(sharpness(sr).item())
         table.append((name, psnr["psnr"], sum(sharp) / len(sharp)))
     return hr_sharpness, table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", nargs="+", required=True, metavar="DIR")
+    parser.add_argument(
+        "--data",
+        nargs="+",
+        default=["set5", "set14"],
+        metavar="NAME|DIR",
+        help="datasets (default: set5 set14)",
+    )
     parser.add_argument("--methods", nargs="+", default=["bicubic", "srresnet_x4", "srgan_x4"])
     parser.add_argument("--scale", type=int, default=4)
     args = parser.parse_args()

@@ -7,52 +7,56 @@ the solution notebooks) a failure also raises ``CheckFailed``.
 """
 
 from ._core import CheckFailed, run_cases
-from .ch01_images import (  # noqa: F401
-    check_cubic,
-    check_psnr,
-    check_rgb_to_y,
+from .colorize import (  # noqa: F401
+    check_annealed_mean,
+    check_rebalancing_weights,
+    check_soft_encode,
 )
-from .ch02_toyconv import (  # noqa: F401
-    check_conv2d_by_hand,
-    check_filter_match,
-    check_max_pool_by_hand,
-    check_neuron,
-)
-from .ch03_sparse import (  # noqa: F401
-    check_ista_step,
-    check_soft_threshold,
-    check_sr_patch,
-)
-from .ch04_srcnn import (  # noqa: F401
-    check_psnr_y,
-    check_srcnn,
-    check_train_step,
-)
-from .ch05_fast_deep import (  # noqa: F401
-    check_pixel_shuffle,
-    check_recursive_ensemble,
-    check_residual_block,
-)
-from .ch06_08_gan import (  # noqa: F401
-    check_discriminator_shapes,
+from .dae import (  # noqa: F401
     check_gradient_energy,
     check_high_frequency_energy,
-    check_hinge_loss,
     check_mmse_prediction,
-    check_nonsaturating_loss,
-    check_optimal_discriminator,
-    check_perceptual_loss,
-    check_srgan_generator_loss,
 )
-from .ch09_dip import (  # noqa: F401
+from .dip import (  # noqa: F401
     check_ema,
     check_masked_loss,
     check_sr_data_term,
 )
-from .ch10_colorize import (  # noqa: F401
-    check_annealed_mean,
-    check_rebalancing_weights,
-    check_soft_encode,
+from .fast_deep import (  # noqa: F401
+    check_pixel_shuffle,
+    check_recursive_ensemble,
+    check_residual_block,
+)
+from .gan import (  # noqa: F401
+    check_hinge_loss,
+    check_nonsaturating_loss,
+    check_optimal_discriminator,
+)
+from .images import (  # noqa: F401
+    check_cubic,
+    check_psnr,
+    check_rgb_to_y,
+)
+from .sparse import (  # noqa: F401
+    check_ista_step,
+    check_soft_threshold,
+    check_sr_patch,
+)
+from .srcnn import (  # noqa: F401
+    check_psnr_y,
+    check_srcnn,
+    check_train_step,
+)
+from .srgan import (  # noqa: F401
+    check_discriminator_shapes,
+    check_perceptual_loss,
+    check_srgan_generator_loss,
+)
+from .toyconv import (  # noqa: F401
+    check_conv2d_by_hand,
+    check_filter_match,
+    check_max_pool_by_hand,
+    check_neuron,
 )
 
 __all__ = [

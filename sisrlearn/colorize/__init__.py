@@ -9,14 +9,15 @@ error, thresholds 0 to 150 (sec. 3.1, Table 1).
 
 The bins are computed here from the sRGB gamut, on a grid of 10: the gamut touches 262 grid
 cells, and 229 of them have a centre that is a valid sRGB colour for some L (the default bin
-set, ``Q = 229``). The paper keeps 313, read off its training data; see ``ab_bins``.
+set, ``Q = 229``). The paper keeps 313 without saying how they were chosen; see ``ab_bins``.
 
-``python -m sisrlearn.colorize train --model colornet --out FILE.pt`` trains the shipped
-networks and records the command beside the weights, as ``sisrlearn train`` does.
+``sisrlearn train colornet --data t91 --out FILE.pt`` trains the shipped networks and records
+the command beside the weights; ``sisrlearn colorize IN OUT`` applies one.
 """
 
 from .bins import (
     AB_SCALE,
+    ANNEALED_T,
     ab_bins,
     annealed_mean,
     bins_on_grid,
@@ -37,12 +38,33 @@ from .objectives import (
     raw_accuracy,
     regression_loss,
 )
-from .training import ColorCrops, colour_images, load_or_train, main, train_colornet
+from .training import ColorCrops, colour_images, load_or_train, train_colornet
 
 __all__ = [
-    "ab_bins", "gamut_cells", "hard_encode", "soft_encode", "empirical_prior",
-    "rebalancing_weights", "decode", "annealed_mean", "ClassificationLoss", "regression_loss",
-    "ab_error_curve", "ab_error_auc", "raw_accuracy", "bin_accuracy", "colourfulness",
-    "lightness", "predict_ab", "colorize_image", "load_colornet", "ColorCrops", "colour_images",
-    "train_colornet", "load_or_train", "bins_on_grid", "main", "AB_SCALE",
-]  # fmt: skip
+    "ab_bins",
+    "gamut_cells",
+    "hard_encode",
+    "soft_encode",
+    "empirical_prior",
+    "rebalancing_weights",
+    "decode",
+    "annealed_mean",
+    "ClassificationLoss",
+    "regression_loss",
+    "ab_error_curve",
+    "ab_error_auc",
+    "raw_accuracy",
+    "bin_accuracy",
+    "colourfulness",
+    "lightness",
+    "predict_ab",
+    "colorize_image",
+    "load_colornet",
+    "ColorCrops",
+    "colour_images",
+    "train_colornet",
+    "load_or_train",
+    "bins_on_grid",
+    "AB_SCALE",
+    "ANNEALED_T",
+]

@@ -10,7 +10,7 @@ from torch import nn
 from .._validate import as_batch, unbatch
 from ..color import lab_to_rgb, rgb_to_lab
 from ..runtime import autocast
-from .bins import decode
+from .bins import ANNEALED_T, decode
 
 # ------------------------------------------------------------------ inference
 
@@ -31,7 +31,7 @@ def predict_ab(
     light: torch.Tensor,
     *,
     method: str = "annealed",
-    temperature: float = 0.38,
+    temperature: float = ANNEALED_T,
 ) -> torch.Tensor:
     """ab (N, 2, H, W) in Lab units for L / 100 (N, 1, H, W), from either kind of net.
 
@@ -56,7 +56,11 @@ def predict_ab(
 
 
 def colorize_image(
-    model: nn.Module, img: torch.Tensor, *, method: str = "annealed", temperature: float = 0.38
+    model: nn.Module,
+    img: torch.Tensor,
+    *,
+    method: str = "annealed",
+    temperature: float = ANNEALED_T,
 ) -> torch.Tensor:
     """Colorize an image (1 or 3 channels, in [0, 1]; a colour image is turned to L first).
 
@@ -83,8 +87,10 @@ def load_colornet(name: str | Path, *, device: torch.device | str | None = None)
     if path.suffix == ".pt":
         meta = path.with_suffix(".json")
         if not path.is_file() or not meta.is_file():
-            raise ValueError(f"model file {path} needs {meta.name} beside it (both written by "
-                             "python -m sisrlearn.colorize train --out FILE.pt)")  # fmt: skip
+            raise ValueError(
+                f"model file {path} needs {meta.name} beside it (both written by "
+                "python -m sisrlearn.colorize train --out FILE.pt)"
+            )
         record = json.loads(meta.read_text())
         if record.get("model") not in kinds:
             raise ValueError(f"{meta} is not a colorization model ({record.get('model')!r})")
@@ -94,6 +100,8 @@ def load_colornet(name: str | Path, *, device: torch.device | str | None = None)
     entries = {k: e for k, e in zoo_entries().items() if e.model in kinds}
     if str(name) not in entries:
         shipped = ", ".join(sorted(entries)) or "none"
-        raise ValueError(f"model must be a shipped colorization model ({shipped}) or a FILE.pt, "
-                         f"got {str(name)!r}")  # fmt: skip
+        raise ValueError(
+            f"model must be a shipped colorization model ({shipped}) or a FILE.pt, "
+            f"got {str(name)!r}"
+        )
     return load_pretrained(str(name), device=device)

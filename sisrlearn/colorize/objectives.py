@@ -58,8 +58,10 @@ def ab_error_curve(
     pred, _ = as_batch(pred_ab, "pred_ab", channels=(2,))
     true, _ = as_batch(true_ab, "true_ab", channels=(2,))
     if pred.shape != true.shape:
-        raise ValueError(f"pred_ab and true_ab must have the same shape, got "
-                         f"{tuple(pred.shape)} and {tuple(true.shape)}")  # fmt: skip
+        raise ValueError(
+            f"pred_ab and true_ab must have the same shape, got "
+            f"{tuple(pred.shape)} and {tuple(true.shape)}"
+        )
     err = torch.linalg.vector_norm(pred.double() - true.double().to(pred.device), dim=1)
     weights = torch.ones_like(err) if pixel_weights is None else pixel_weights.double()
     weights = weights.reshape(err.shape).to(err.device)
@@ -95,8 +97,11 @@ def bin_accuracy(logits: torch.Tensor, true_ab: torch.Tensor, bins: torch.Tensor
     """Fraction of pixels whose most likely bin is the true colour's nearest bin."""
     batch, _ = as_batch(logits, "logits")
     target = hard_encode(true_ab.float(), bins)
-    return float((batch.argmax(dim=1).cpu() == target.reshape(batch.shape[0], *batch.shape[2:])
-                  .cpu()).double().mean())  # fmt: skip
+    return float(
+        (batch.argmax(dim=1).cpu() == target.reshape(batch.shape[0], *batch.shape[2:]).cpu())
+        .double()
+        .mean()
+    )
 
 
 def colourfulness(rgb: torch.Tensor) -> torch.Tensor:

@@ -12,9 +12,12 @@ with Adam (learning rate 0.01). The network fits natural structure long before n
 ("impedance to noise", paper Fig. 2), so stopping early gives the restoration. The paper also
 perturbs ``z`` at every step (``input_noise_std``) and averages the outputs (an exponential
 moving average, ``ema``).
+
+Deep Video Prior (:mod:`sisrlearn.dip.video`; Lei, Xing, Chen, "Blind Video Temporal
+Consistency via Deep Video Prior", NeurIPS 2020) applies the same idea to a video: one network
+fitted to every frame's processed version removes the flicker before it fits it.
 """
 
-from .bench_method import register_bench_method, sr_method
 from .core import (
     DOWNSAMPLERS,
     DIPResult,
@@ -25,11 +28,39 @@ from .core import (
     sr_data_term,
 )
 from .impedance import IMPEDANCE_TARGETS, impedance, iterations_to_mse
+from .method import sr_method
 from .tasks import dip_denoise, dip_inpaint, dip_jpeg, dip_super_resolve
+from .video import (
+    VideoPriorResult,
+    deep_video_prior,
+    fidelity,
+    flicker,
+    frame_cnn,
+    panning_video,
+    tone_operator,
+)
 
 __all__ = [
-    "DIPResult", "noise_input", "masked_mse", "sr_data_term", "ema_update", "fit_prior",
-    "dip_denoise", "dip_jpeg", "dip_inpaint", "dip_super_resolve", "impedance",
-    "iterations_to_mse", "sr_method", "register_bench_method", "IMPEDANCE_TARGETS",
+    "DIPResult",
+    "noise_input",
+    "masked_mse",
+    "sr_data_term",
+    "ema_update",
+    "fit_prior",
+    "dip_denoise",
+    "dip_jpeg",
+    "dip_inpaint",
+    "dip_super_resolve",
+    "impedance",
+    "iterations_to_mse",
+    "sr_method",
+    "IMPEDANCE_TARGETS",
     "DOWNSAMPLERS",
-]  # fmt: skip
+    "VideoPriorResult",
+    "frame_cnn",
+    "panning_video",
+    "tone_operator",
+    "flicker",
+    "fidelity",
+    "deep_video_prior",
+]

@@ -180,8 +180,9 @@ class _Backtracker:
     def skip(self, value: float, net: nn.Module, opt: torch.optim.Optimizer, step: int) -> bool:
         if self.factor is None:
             if not math.isfinite(value):
-                raise FloatingPointError(f"loss became {value} at step {step}; lower "
-                                         "learning_rate or pass backtrack=5.0")  # fmt: skip
+                raise FloatingPointError(
+                    f"loss became {value} at step {step}; lower learning_rate or pass backtrack=5.0"
+                )
             return False
         if self.saved is not None and (
             not math.isfinite(value) or value > self.factor * self.previous

@@ -42,8 +42,9 @@ def impedance(
     x, _ = _observation(img, "img")
     unknown = [t for t in targets if t not in IMPEDANCE_TARGETS]
     if unknown or not targets:
-        raise ValueError(f"targets must be a non-empty subset of {IMPEDANCE_TARGETS}, "
-                         f"got {targets!r}")  # fmt: skip
+        raise ValueError(
+            f"targets must be a non-empty subset of {IMPEDANCE_TARGETS}, got {targets!r}"
+        )
     gen = torch.Generator().manual_seed(seed)
     all_targets = {
         "image": x,
@@ -59,10 +60,17 @@ def impedance(
         torch.manual_seed(seed)
         net = make_net() if make_net is not None else SkipNet(32, x.shape[1])
         t = target.to(_net_device(net))
-        result = fit_prior(lambda out, t=t: ((out - t) ** 2).mean(), tuple(x.shape[-2:]),
-                           x.shape[1], steps=steps, net=net, learning_rate=learning_rate,
-                           ema=0.0, generator=torch.Generator().manual_seed(seed),
-                           progress=progress)  # fmt: skip
+        result = fit_prior(
+            lambda out, t=t: ((out - t) ** 2).mean(),
+            tuple(x.shape[-2:]),
+            x.shape[1],
+            steps=steps,
+            net=net,
+            learning_rate=learning_rate,
+            ema=0.0,
+            generator=torch.Generator().manual_seed(seed),
+            progress=progress,
+        )
         histories[name] = result.history
     return histories
 

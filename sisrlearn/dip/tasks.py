@@ -19,16 +19,18 @@ def _target(clean, like: torch.Tensor, name: str):
         return None
     batch, _ = as_batch(clean, name)
     if batch.shape[1:] != like.shape[1:]:
-        raise ValueError(f"{name} must have shape {tuple(like.shape[1:])}, got "
-                         f"{tuple(batch.shape[1:])}")  # fmt: skip
+        raise ValueError(
+            f"{name} must have shape {tuple(like.shape[1:])}, got {tuple(batch.shape[1:])}"
+        )
     return batch[:1]
 
 
 def _observation(img, name: str) -> tuple[torch.Tensor, bool]:
     batch, single = as_batch(img, name, channels=(1, 3))
     if batch.shape[0] != 1:
-        raise ValueError(f"{name} must hold one image (DIP fits one at a time), got a batch "
-                         f"of {batch.shape[0]}")  # fmt: skip
+        raise ValueError(
+            f"{name} must hold one image (DIP fits one at a time), got a batch of {batch.shape[0]}"
+        )
     return batch, single
 
 
@@ -52,9 +54,15 @@ def dip_denoise(
     target = _target(clean, x0, "clean")
     device = kwargs.get("device") or _net_device(kwargs.get("net"))
     x0d = x0.to(device)
-    result = fit_prior(lambda out: ((out - x0d) ** 2).mean(), tuple(x0.shape[-2:]), x0.shape[1],
-                       steps=steps, target=target, input_noise_std=input_noise_std,
-                       **kwargs)  # fmt: skip
+    result = fit_prior(
+        lambda out: ((out - x0d) ** 2).mean(),
+        tuple(x0.shape[-2:]),
+        x0.shape[1],
+        steps=steps,
+        target=target,
+        input_noise_std=input_noise_std,
+        **kwargs,
+    )
     return _finish(result, single)
 
 
@@ -85,15 +93,23 @@ def dip_inpaint(
         raise TypeError(f"mask must be a torch.Tensor, got {type(mask).__name__}")
     m = mask.float().reshape(1, 1, *mask.shape[-2:]) if mask.dim() in (2, 3) else None
     if m is None or mask.numel() != x0.shape[-2] * x0.shape[-1]:
-        raise ValueError(f"mask must be (H, W) or (1, H, W) with H, W = "
-                         f"{tuple(x0.shape[-2:])}, got {tuple(mask.shape)}")  # fmt: skip
+        raise ValueError(
+            f"mask must be (H, W) or (1, H, W) with H, W = "
+            f"{tuple(x0.shape[-2:])}, got {tuple(mask.shape)}"
+        )
     if not bool(((m == 0) | (m == 1)).all()):
         raise ValueError("mask must hold only 0 (missing) and 1 (known)")
     device = kwargs.get("device") or _net_device(kwargs.get("net"))
     x0d, md = x0.to(device), m.to(device)
-    result = fit_prior(lambda out: masked_mse(out, x0d, md), tuple(x0.shape[-2:]), x0.shape[1],
-                       steps=steps, target=_target(clean, x0, "clean"),
-                       input_noise_std=input_noise_std, **kwargs)  # fmt: skip
+    result = fit_prior(
+        lambda out: masked_mse(out, x0d, md),
+        tuple(x0.shape[-2:]),
+        x0.shape[1],
+        steps=steps,
+        target=_target(clean, x0, "clean"),
+        input_noise_std=input_noise_std,
+        **kwargs,
+    )
     return _finish(result, single)
 
 
@@ -127,7 +143,13 @@ def dip_super_resolve(
         target = _target(hr_img, torch.empty(1, x0.shape[1], *size), "hr_img")
     device = kwargs.get("device") or _net_device(kwargs.get("net"))
     x0d = x0.to(device)
-    result = fit_prior(lambda out: sr_data_term(out, x0d, scale, downsampler), size, x0.shape[1],
-                       steps=steps, target=target, input_noise_std=input_noise_std,
-                       **kwargs)  # fmt: skip
+    result = fit_prior(
+        lambda out: sr_data_term(out, x0d, scale, downsampler),
+        size,
+        x0.shape[1],
+        steps=steps,
+        target=target,
+        input_noise_std=input_noise_std,
+        **kwargs,
+    )
     return _finish(result, single)

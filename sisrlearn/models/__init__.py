@@ -1,21 +1,42 @@
 """The course's networks: ``MODELS`` (name -> registered entry) and ``build_model``.
 
-Every module in this package registers its networks with ``@register_model(name, recipe=...)``;
-the modules are imported here, so ``MODELS`` is complete after ``import sisrlearn.models``.
+Every module in this package registers its networks with
+``@register_model(name, kind=..., recipe=...)``; the modules are imported here, so ``MODELS`` is
+complete after ``import sisrlearn.models``. The *kind* says what a network is for:
+
+- ``"sr"``: a super-resolution network, trained by ``sisrlearn train`` with its recipe;
+- ``"color"``: a colorization network, trained by ``sisrlearn train`` with its recipe;
+- ``"prior"``: an untrained generator fitted to one image (Deep Image Prior);
+- ``"critic"``: a discriminator, trained inside ``sisrlearn srgan``.
+
 A :class:`Recipe` says how ``sisrlearn train`` feeds and trains the network (what the input is,
-patch sizes, optimiser, learning rate, loss).
+patch sizes, optimiser, learning rate, loss). A new model: a file here with its class and a
+``register_model`` entry; the registry contract test (``tests/models/test_registry.py``) then
+covers it, and ``sisrlearn train`` and the zoo know it.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from torch import nn
 
-__all__ = ["MODELS", "ModelEntry", "Recipe", "build_model", "register_model"]
+__all__ = [
+    "KINDS",
+    "MODELS",
+    "ModelEntry",
+    "Recipe",
+    "build_model",
+    "models_of_kind",
+    "register_model",
+]
+
+KINDS = ("sr", "color", "prior", "critic")
+TRAINABLE = ("sr", "color")  # kinds that ``sisrlearn train`` trains with their recipe
 
 
 @dataclass(frozen=True)
@@ -58,39 +79,65 @@ class Recipe:
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """A registered network: its builder, its training recipe and a one-line description."""
+    """A registered network: its builder, its kind, its training recipe (``sr`` and ``color``
+    kinds only) and a one-line description."""
 
     name: str
     builder: Callable[..., nn.Module]
-    recipe: Recipe
+    kind: str
+    recipe: Recipe | None = None
     description: str = ""
 
 
 MODELS: dict[str, ModelEntry] = {}
 
 
-def register_model(name: str, *, recipe: Recipe | None = None, description: str = ""):
-    """Class/function decorator adding a network to ``MODELS`` under ``name``."""
+def register_model(name: str, *, kind: str, recipe: Recipe | None = None, description: str = ""):
+    """Class/function decorator adding a network to ``MODELS`` under ``name``.
+
+    ``sr`` and ``color`` networks need a ``recipe`` (how ``sisrlearn train`` trains them);
+    ``prior`` and ``critic`` networks have none.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if (recipe is not None) != (kind in TRAINABLE):
+        raise ValueError(f"model {name!r}: a recipe is required for kinds {TRAINABLE} only")
 
     def decorate(builder):
         if name in MODELS:
             raise ValueError(f"model {name!r} is already registered")
-        doc = description or (builder.__doc__ or "").strip().splitlines()[0:1]
-        text = doc if isinstance(doc, str) else (doc[0] if doc else "")
-        MODELS[name] = ModelEntry(name, builder, recipe or Recipe(), text)
+        lines = (builder.__doc__ or "").strip().splitlines()
+        text = description or (lines[0] if lines else "")
+        MODELS[name] = ModelEntry(name, builder, kind, recipe, text)
         return builder
 
     return decorate
 
 
+def models_of_kind(*kinds: str) -> list[str]:
+    """Names of the registered networks of the given kinds, sorted."""
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    return sorted(name for name, entry in MODELS.items() if entry.kind in kinds)
+
+
 def build_model(name: str, **kwargs) -> nn.Module:
-    """Build the registered network ``name`` with keyword arguments for its constructor."""
+    """Build the registered network ``name`` with keyword arguments for its constructor.
+
+    Raises ``ValueError`` for an unknown name or a constructor argument the network does not
+    take (naming the arguments it does take).
+    """
     if name not in MODELS:
         raise ValueError(f"name must be one of {', '.join(sorted(MODELS))}, got {name!r}")
-    try:
-        return MODELS[name].builder(**kwargs)
-    except TypeError as err:
-        raise TypeError(f"build_model({name!r}, ...): {err}") from err
+    builder = MODELS[name].builder
+    params = inspect.signature(builder).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    unknown = [key for key in kwargs if key not in params]
+    if unknown and not takes_any:
+        valid = ", ".join(k for k, p in params.items() if p.kind is not p.VAR_POSITIONAL)
+        raise ValueError(f"{name} takes no argument {', '.join(unknown)}; its arguments: {valid}")
+    return builder(**kwargs)
 
 
 for _info in pkgutil.iter_modules(__path__):

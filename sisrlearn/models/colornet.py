@@ -20,11 +20,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..color import AB_SCALE, ab_bins
 from . import Recipe, register_model
 
 __all__ = ["ColorNet", "ColorNetRegression"]
-
-_AB_SCALE = 110.0  # the regression head predicts ab / 110 (sisrlearn.colorize.AB_SCALE)
 
 
 def _block(c_in: int, c_out: int, convs: int, *, stride: int = 1, dilation: int = 1):
@@ -32,8 +31,12 @@ def _block(c_in: int, c_out: int, convs: int, *, stride: int = 1, dilation: int 
     layers: list[nn.Module] = []
     for i in range(convs):
         s = stride if i == convs - 1 else 1
-        layers += [nn.Conv2d(c_in if i == 0 else c_out, c_out, 3, stride=s, padding=dilation,
-                             dilation=dilation), nn.ReLU(inplace=True)]  # fmt: skip
+        layers += [
+            nn.Conv2d(
+                c_in if i == 0 else c_out, c_out, 3, stride=s, padding=dilation, dilation=dilation
+            ),
+            nn.ReLU(inplace=True),
+        ]
     layers.append(nn.BatchNorm2d(c_out))
     return nn.Sequential(*layers)
 
@@ -74,10 +77,18 @@ class _ColorBody(nn.Module):
 
 @register_model(
     "colornet",
-    recipe=Recipe(upsampled=False, channels="lab", patch_size=64, batch_size=16,
-                  learning_rate=1e-3, loss="cross-entropy (rebalanced)", steps=1000),
+    kind="color",
+    recipe=Recipe(
+        upsampled=False,
+        channels="lab",
+        patch_size=64,
+        batch_size=16,
+        learning_rate=1e-3,
+        loss="cross-entropy (rebalanced)",
+        steps=1000,
+    ),
     description="ColorNet (Zhang et al. 2016, slim): L -> logits over the ab bins",
-)  # fmt: skip
+)
 class ColorNet(_ColorBody):
     """Colorization as classification: (N, 1, H, W) L/100 -> (N, Q, H, W) bin logits.
 
@@ -87,8 +98,6 @@ class ColorNet(_ColorBody):
     """
 
     def __init__(self, num_features: int = 32, grid: int = 10) -> None:
-        from ..colorize import ab_bins
-
         bins = ab_bins(grid=grid)
         super().__init__(num_features, len(bins))
         self.register_buffer("bins", bins)  # (Q, 2) ab centres, saved with the weights
@@ -103,10 +112,18 @@ class ColorNet(_ColorBody):
 
 @register_model(
     "colornet_reg",
-    recipe=Recipe(upsampled=False, channels="lab", patch_size=64, batch_size=16,
-                  learning_rate=1e-3, loss="mse", steps=1000),
+    kind="color",
+    recipe=Recipe(
+        upsampled=False,
+        channels="lab",
+        patch_size=64,
+        batch_size=16,
+        learning_rate=1e-3,
+        loss="mse",
+        steps=1000,
+    ),
     description="ColorNet regression twin: L -> ab with an L2 loss",
-)  # fmt: skip
+)
 class ColorNetRegression(_ColorBody):
     """The regression baseline: (N, 1, H, W) L/100 -> (N, 2, H, W) ab in Lab units."""
 
@@ -117,7 +134,7 @@ class ColorNetRegression(_ColorBody):
 
     def forward_low(self, light: torch.Tensor) -> torch.Tensor:
         """ab at 1/4 resolution."""
-        return _AB_SCALE * self._low(light)
+        return AB_SCALE * self._low(light)
 
     def forward(self, light: torch.Tensor) -> torch.Tensor:
         return self._full(self.forward_low(light), light)

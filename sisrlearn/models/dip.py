@@ -22,12 +22,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import Recipe, register_model
+from . import register_model
 
 __all__ = ["SkipNet", "UNetPrior", "ResNetPrior", "count_parameters"]
 
 # Not trained by ``sisrlearn train``: DIP fits one image at a time (``sisrlearn.dip``).
-_RECIPE = Recipe(upsampled=False, channels="rgb", learning_rate=0.01, steps=2000)
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -119,8 +118,9 @@ class SkipNet(nn.Module):
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
             raise ValueError(f"depth must be a positive int, got {depth!r}")
         if upsample_mode not in ("bilinear", "nearest", "bicubic"):
-            raise ValueError(f"upsample_mode must be 'bilinear', 'nearest' or 'bicubic', "
-                             f"got {upsample_mode!r}")  # fmt: skip
+            raise ValueError(
+                f"upsample_mode must be 'bilinear', 'nearest' or 'bicubic', got {upsample_mode!r}"
+            )
         down = _levels(channels_down, depth, "channels_down")
         up = _levels(channels_up, depth, "channels_up")
         skip = _levels(channels_skip, depth, "channels_skip")
@@ -139,8 +139,10 @@ class SkipNet(nn.Module):
         if z.dim() != 4 or z.shape[1] != self.in_channels:
             raise ValueError(f"z must be (N, {self.in_channels}, H, W), got {tuple(z.shape)}")
         if min(z.shape[-2:]) < 2 ** (self.depth + 1):  # BatchNorm needs > 1 pixel at the bottom
-            raise ValueError(f"z must be at least {2 ** (self.depth + 1)} pixels on each side "
-                             f"for depth={self.depth}, got {tuple(z.shape[-2:])}")  # fmt: skip
+            raise ValueError(
+                f"z must be at least {2 ** (self.depth + 1)} pixels on each side "
+                f"for depth={self.depth}, got {tuple(z.shape[-2:])}"
+            )
         out = self.conv_last(self.body(z))
         return torch.sigmoid(out) if self.sigmoid else out
 
@@ -165,17 +167,20 @@ class UNetPrior(nn.Module):
             self.encoders.append(nn.Sequential(_block(c, w, 3), _block(w, w, 3)))
             c = w
         self.decoders = nn.ModuleList(
-            nn.Sequential(_block(widths[i + 1] + widths[i], widths[i], 3),
-                          _block(widths[i], widths[i], 3))
+            nn.Sequential(
+                _block(widths[i + 1] + widths[i], widths[i], 3), _block(widths[i], widths[i], 3)
+            )
             for i in reversed(range(depth - 1))
-        )  # fmt: skip
+        )
         self.conv_last = nn.Conv2d(widths[0], out_channels, 1)
         self.depth = depth
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if min(z.shape[-2:]) < 2 ** (self.depth - 1):
-            raise ValueError(f"z must be at least {2 ** (self.depth - 1)} pixels on each side, "
-                             f"got {tuple(z.shape[-2:])}")  # fmt: skip
+            raise ValueError(
+                f"z must be at least {2 ** (self.depth - 1)} pixels on each side, "
+                f"got {tuple(z.shape[-2:])}"
+            )
         features, x = [], z
         for i, enc in enumerate(self.encoders):
             x = enc(x if i == 0 else F.max_pool2d(x, 2, ceil_mode=True))
@@ -213,16 +218,19 @@ class ResNetPrior(nn.Module):
             raise ValueError(f"num_blocks must be a positive int, got {num_blocks!r}")
         self.conv_first = _block(in_channels, num_features, 3)
         self.body = nn.Sequential(*[_ResBlock(num_features) for _ in range(num_blocks)])
-        self.conv_last = nn.Sequential(_block(num_features, num_features, 3),
-                                       nn.Conv2d(num_features, out_channels, 1))  # fmt: skip
+        self.conv_last = nn.Sequential(
+            _block(num_features, num_features, 3), nn.Conv2d(num_features, out_channels, 1)
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.conv_last(self.body(self.conv_first(z))))
 
 
-@register_model("dip_skip", recipe=_RECIPE,
-                description="DIP skip net (Ulyanov et al. 2018): 5 levels x 128, 4-ch skips, "
-                "~2.2M params")  # fmt: skip
+@register_model(
+    "dip_skip",
+    kind="prior",
+    description="DIP skip net (Ulyanov et al. 2018): 5 levels x 128, 4-ch skips, ~2.2M params",
+)
 def dip_skip(in_channels: int = 32, out_channels: int = 3, **kwargs) -> SkipNet:
     """The paper's default skip encoder-decoder."""
     return SkipNet(in_channels, out_channels, **kwargs)
@@ -230,7 +238,7 @@ def dip_skip(in_channels: int = 32, out_channels: int = 3, **kwargs) -> SkipNet:
 
 @register_model(
     "dip_hourglass",
-    recipe=_RECIPE,
+    kind="prior",
     description="DIP encoder-decoder without skip connections (paper Fig. 7)",
 )
 def dip_hourglass(in_channels: int = 32, out_channels: int = 3, *, depth: int = 5, **kw):
@@ -239,26 +247,26 @@ def dip_hourglass(in_channels: int = 32, out_channels: int = 3, *, depth: int = 
 
 
 @register_model(
-    "dip_skip_shallow", recipe=_RECIPE, description="DIP skip net with 3 levels (shallower)"
+    "dip_skip_shallow", kind="prior", description="DIP skip net with 3 levels (shallower)"
 )
 def dip_skip_shallow(in_channels: int = 32, out_channels: int = 3, **kwargs) -> SkipNet:
     """Skip net with 3 levels."""
     return SkipNet(in_channels, out_channels, depth=3, **kwargs)
 
 
-@register_model("dip_skip_deep", recipe=_RECIPE, description="DIP skip net with 6 levels (deeper)")
+@register_model("dip_skip_deep", kind="prior", description="DIP skip net with 6 levels (deeper)")
 def dip_skip_deep(in_channels: int = 32, out_channels: int = 3, **kwargs) -> SkipNet:
     """Skip net with 6 levels."""
     return SkipNet(in_channels, out_channels, depth=6, **kwargs)
 
 
-@register_model("dip_unet", recipe=_RECIPE, description="U-Net depth 5 as a DIP generator")
+@register_model("dip_unet", kind="prior", description="U-Net depth 5 as a DIP generator")
 def dip_unet(in_channels: int = 32, out_channels: int = 3, **kwargs) -> UNetPrior:
     """U-Net with 5 levels (16 ... 256 channels)."""
     return UNetPrior(in_channels, out_channels, **kwargs)
 
 
-@register_model("dip_resnet", recipe=_RECIPE, description="ResNet of 8 blocks, 32 channels (DIP)")
+@register_model("dip_resnet", kind="prior", description="ResNet of 8 blocks, 32 channels (DIP)")
 def dip_resnet(in_channels: int = 32, out_channels: int = 3, **kwargs) -> ResNetPrior:
     """ResNet with 8 residual blocks of 32 channels at full resolution."""
     return ResNetPrior(in_channels, out_channels, **kwargs)

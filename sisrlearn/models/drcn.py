@@ -30,6 +30,7 @@ __all__ = ["DRCN", "AllRecursions", "RecursiveSupervision"]
 
 @register_model(
     "drcn",
+    kind="sr",
     recipe=Recipe(
         upsampled=True,
         channels="y",

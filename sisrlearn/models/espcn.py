@@ -60,6 +60,7 @@ def icnr_(weight: torch.Tensor, scale: int, init=nn.init.kaiming_normal_) -> tor
 
 @register_model(
     "espcn",
+    kind="sr",
     recipe=Recipe(
         upsampled=False,
         channels="y",

@@ -41,6 +41,7 @@ _RECIPE = Recipe(
 
 @register_model(
     "fsrcnn",
+    kind="sr",
     recipe=_RECIPE,
     description="FSRCNN (Dong et al. ECCV 2016): LR-space convs + deconvolution, d=56 s=12 m=4",
 )
@@ -104,6 +105,7 @@ class FSRCNN(nn.Module):
 
 @register_model(
     "fsrcnn_s",
+    kind="sr",
     recipe=_RECIPE,
     description="FSRCNN-s (Dong et al. ECCV 2016): the small variant, d=32 s=5 m=1",
 )

@@ -45,6 +45,7 @@ def combination_weight(patch_size: int, channels: int = 1) -> torch.Tensor:
 
 @register_model(
     "scn",
+    kind="sr",
     recipe=Recipe(
         upsampled=True,
         channels="y",
@@ -81,8 +82,11 @@ class SCN(nn.Module):
         channels: int = 1,
     ) -> None:
         super().__init__()
-        for name, value in (("num_features", num_features), ("num_atoms", num_atoms),
-                            ("channels", channels)):  # fmt: skip
+        for name, value in (
+            ("num_features", num_features),
+            ("num_atoms", num_atoms),
+            ("channels", channels),
+        ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         if isinstance(num_stages, bool) or not isinstance(num_stages, int) or num_stages < 0:
@@ -120,6 +124,7 @@ class SCN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, C, H, W) bicubic-upscaled image -> (N, C, H, W) SR image."""
         if x.dim() != 4 or x.shape[1] != self.conv_first.in_channels:
-            raise ValueError(f"x must be (N, {self.conv_first.in_channels}, H, W), "
-                             f"got shape {tuple(x.shape)}")  # fmt: skip
+            raise ValueError(
+                f"x must be (N, {self.conv_first.in_channels}, H, W), got shape {tuple(x.shape)}"
+            )
         return self._same(self.G, self.D(self.codes(x))) + x

@@ -26,6 +26,7 @@ __all__ = ["SRCNN"]
 
 @register_model(
     "srcnn",
+    kind="sr",
     recipe=Recipe(
         upsampled=True,
         channels="y",

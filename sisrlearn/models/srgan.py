@@ -26,6 +26,7 @@ __all__ = ["SRGANDiscriminator"]
 
 @register_model(
     "srgan_discriminator",
+    kind="critic",
     description="SRGAN discriminator (Ledig et al. CVPR 2017): 8 convs 64-512, dense 1024, logit",
 )
 class SRGANDiscriminator(nn.Module):
@@ -51,12 +52,19 @@ class SRGANDiscriminator(nn.Module):
         negative_slope: float = 0.2,
     ) -> None:
         super().__init__()
-        for name, value in (("channels", channels), ("num_features", num_features),
-                            ("dense_features", dense_features)):  # fmt: skip
+        for name, value in (
+            ("channels", channels),
+            ("num_features", num_features),
+            ("dense_features", dense_features),
+        ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < 16 \
-                or input_size % 16:  # fmt: skip
+        if (
+            isinstance(input_size, bool)
+            or not isinstance(input_size, int)
+            or input_size < 16
+            or input_size % 16
+        ):
             raise ValueError(f"input_size must be a positive multiple of 16, got {input_size!r}")
         self.input_size, self.channels = input_size, channels
         layers: list[nn.Module] = [
@@ -86,8 +94,10 @@ class SRGANDiscriminator(nn.Module):
         expected = (self.channels, self.input_size, self.input_size)
         if not isinstance(x, torch.Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != expected:
             shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must be (N, {', '.join(map(str, expected))}) HR crops, got {shape}"
-                             f"; build with input_size= for other crop sizes")  # fmt: skip
+            raise ValueError(
+                f"x must be (N, {', '.join(map(str, expected))}) HR crops, got {shape}"
+                f"; build with input_size= for other crop sizes"
+            )
         return self.classifier(self.features(x))
 
     def probability(self, x: torch.Tensor) -> torch.Tensor:

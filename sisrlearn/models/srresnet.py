@@ -92,6 +92,7 @@ class ResidualBlock(nn.Module):
 
 @register_model(
     "srresnet",
+    kind="sr",
     recipe=Recipe(
         upsampled=False,
         channels="rgb",
@@ -177,6 +178,7 @@ class SRResNet(nn.Module):
 
 @register_model(
     "edsr_baseline",
+    kind="sr",
     recipe=Recipe(
         upsampled=False,
         channels="rgb",

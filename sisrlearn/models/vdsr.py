@@ -26,6 +26,7 @@ __all__ = ["VDSR", "adjustable_clip_"]
 
 @register_model(
     "vdsr",
+    kind="sr",
     recipe=Recipe(
         upsampled=True,
         channels="y",

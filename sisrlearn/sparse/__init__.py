@@ -18,15 +18,30 @@ from .scsr import (
     CoupledDictionary,
     back_project,
     learn_coupled_dictionary,
+    load_dictionary,
     lr_features,
     sample_patch_pairs,
+    save_dictionary,
     scsr,
+    shipped_dictionary,
+    shipped_dictionary_scales,
 )
-from .shipped import WEIGHTS_DIR, load_dictionary, save_dictionary, shipped_dictionary
 
 __all__ = [
-    "soft_threshold", "lasso_objective", "lipschitz", "ista", "LISTA", "train_lista",
-    "CoupledDictionary", "lr_features", "sample_patch_pairs", "learn_coupled_dictionary",
-    "scsr", "back_project", "save_dictionary", "load_dictionary", "shipped_dictionary",
-    "WEIGHTS_DIR",
-]  # fmt: skip
+    "soft_threshold",
+    "lasso_objective",
+    "lipschitz",
+    "ista",
+    "LISTA",
+    "train_lista",
+    "CoupledDictionary",
+    "lr_features",
+    "sample_patch_pairs",
+    "learn_coupled_dictionary",
+    "scsr",
+    "back_project",
+    "save_dictionary",
+    "load_dictionary",
+    "shipped_dictionary",
+    "shipped_dictionary_scales",
+]

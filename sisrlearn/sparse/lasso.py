@@ -30,8 +30,10 @@ def _check_problem(y: torch.Tensor, dictionary: torch.Tensor, lam: float):
     if dictionary.dim() != 2:
         raise ValueError(f"dictionary must be (m, K), got shape {tuple(dictionary.shape)}")
     if y.dim() not in (1, 2) or y.shape[-1] != dictionary.shape[0]:
-        raise ValueError(f"y must be (m,) or (n, m) with m = {dictionary.shape[0]} "
-                         f"(the dictionary's rows), got shape {tuple(y.shape)}")  # fmt: skip
+        raise ValueError(
+            f"y must be (m,) or (n, m) with m = {dictionary.shape[0]} "
+            f"(the dictionary's rows), got shape {tuple(y.shape)}"
+        )
     if isinstance(lam, bool) or not isinstance(lam, (int, float)) or lam < 0:
         raise ValueError(f"lam must be a non-negative number, got {lam!r}")
 
@@ -162,8 +164,10 @@ def train_lista(
     Returns the loss of every step (Gregor & LeCun train on the optimal codes, eq. 6).
     """
     if y.shape[0] != target_codes.shape[0]:
-        raise ValueError(f"y and target_codes must have as many rows, got {y.shape[0]} and "
-                         f"{target_codes.shape[0]}")  # fmt: skip
+        raise ValueError(
+            f"y and target_codes must have as many rows, got {y.shape[0]} and "
+            f"{target_codes.shape[0]}"
+        )
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
     gen = torch.Generator().manual_seed(seed)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -15,6 +18,8 @@ from ..color import rgb_to_y
 from ..degrade import gaussian_blur
 from ..images import modcrop
 from ..resize import imresize
+from ..train import read_state_dict, sha256_of
+from ..zoo import zoo_entries
 from .lasso import ista
 
 # first- and second-order derivative filters of Yang et al. (section III-C): f1, f2 = f1^T, f3, f4
@@ -102,8 +107,10 @@ def sample_patch_pairs(
         hr_rows[-1] = (hr_rows[-1] - hr_rows[-1].mean(1, keepdim=True)) / norms[keep, None]
     hr_all, lr_all = torch.cat(hr_rows), torch.cat(lr_rows)
     if hr_all.shape[0] < num_patches:
-        raise ValueError(f"num_patches={num_patches} is more than the {hr_all.shape[0]} "
-                         "non-flat patches in the images")  # fmt: skip
+        raise ValueError(
+            f"num_patches={num_patches} is more than the {hr_all.shape[0]} "
+            "non-flat patches in the images"
+        )
     pick = torch.randperm(hr_all.shape[0], generator=gen)[:num_patches]
     return hr_all[pick].float(), lr_all[pick].float()
 
@@ -129,13 +136,19 @@ def learn_coupled_dictionary(
     from sklearn.decomposition import MiniBatchDictionaryLearning
     from sklearn.exceptions import ConvergenceWarning
 
-    hr, lr = sample_patch_pairs(images, scale, patch_size=patch_size,
-                                num_patches=num_patches, seed=seed)  # fmt: skip
+    hr, lr = sample_patch_pairs(
+        images, scale, patch_size=patch_size, num_patches=num_patches, seed=seed
+    )
     joint = torch.cat([hr, lr], dim=1).double().numpy()
     learner = MiniBatchDictionaryLearning(
-        n_components=num_atoms, alpha=lam, batch_size=256, max_iter=epochs,
-        fit_algorithm="cd", transform_algorithm="lasso_cd", random_state=seed,
-    )  # fmt: skip
+        n_components=num_atoms,
+        alpha=lam,
+        batch_size=256,
+        max_iter=epochs,
+        fit_algorithm="cd",
+        transform_algorithm="lasso_cd",
+        random_state=seed,
+    )
     with warnings.catch_warnings():  # coordinate descent warns on its many tiny sub-problems
         warnings.simplefilter("ignore", ConvergenceWarning)
         atoms = torch.from_numpy(learner.fit(joint).components_.T.copy()).float()  # (5pp, K)
@@ -212,8 +225,9 @@ def scsr(
         active = torch.nonzero(norms > min_norm).flatten()
         for start in tqdm(range(0, len(active), chunk), disable=not progress, desc="ScSR"):
             idx = active[start : start + chunk]
-            codes = ista(feats[idx] / norms[idx, None], dl, lam=lam, num_iters=num_iters,
-                         fista=True)  # fmt: skip
+            codes = ista(
+                feats[idx] / norms[idx, None], dl, lam=lam, num_iters=num_iters, fista=True
+            )
             patches[idx] = (codes @ dh.T) * norms[idx, None]
         patches += means[:, None]
         size = up_pad.shape[-2:]
@@ -224,3 +238,103 @@ def scsr(
             sr = back_project(sr.double(), lr[None].double(), num_iters=back_projection).float()
         out.append(sr[0])
     return unbatch(torch.stack(out).to(batch.dtype), single)
+
+
+def save_dictionary(
+    dictionary: CoupledDictionary,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    record: dict | None = None,
+) -> str:
+    """Write the atoms to ``path`` (``.pt``) and a record beside it (``.json``, the zoo index
+    format, with ``record`` merged in); return the sha256."""
+    path = Path(path)
+    if path.suffix != ".pt":
+        raise ValueError(f"path must end in .pt, got {str(path)!r}")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it")
+    state = {
+        "hr_atoms": dictionary.hr_atoms.contiguous(),
+        "lr_atoms": dictionary.lr_atoms.contiguous(),
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+    sha = sha256_of(path)
+    settings = {
+        "patch_size": dictionary.patch_size,
+        "num_atoms": dictionary.num_atoms,
+        "lam": dictionary.lam,
+        **dictionary.info,
+    }
+    meta = {
+        "kind": "dictionary",
+        "scales": [dictionary.scale],
+        "weights": path.name,
+        "sha256": sha,
+        **(record or {}),
+        "dictionary": settings,
+    }
+    tmp = path.with_name(path.name + ".json.tmp")
+    tmp.write_text(json.dumps(meta, indent=1) + "\n")
+    os.replace(tmp, path.with_suffix(".json"))
+    return sha
+
+
+def load_dictionary(
+    path: str | Path, *, meta: dict | None = None, sha256: str | None = None
+) -> CoupledDictionary:
+    """Read a dictionary written by :func:`save_dictionary`.
+
+    Its settings (scale, patch size, lambda) come from ``meta`` or else from the ``.json``
+    record beside the file; the sha256 is checked against ``sha256`` or the record's.
+    """
+    path = Path(path)
+    meta_path = path.with_suffix(".json")
+    if meta is None:
+        if not path.is_file() or not meta_path.is_file():
+            raise ValueError(f"path must be a dictionary .pt with its .json beside it, got {path}")
+        record = json.loads(meta_path.read_text())
+        scales = record.get("scales") or [None]
+        meta = {**record.get("dictionary", {}), "scale": scales[0], "sha256": record.get("sha256")}
+    if not path.is_file():
+        raise ValueError(f"path must be an existing dictionary .pt file, got {path}")
+    missing = [key for key in ("scale", "patch_size", "lam") if key not in meta]
+    if missing:
+        raise ValueError(f"the record of dictionary {path.name} lacks {', '.join(missing)}")
+    expected = sha256 or meta.get("sha256")
+    if expected and (actual := sha256_of(path)) != expected:
+        raise ValueError(
+            f"dictionary file {path.name!r} has sha256 {actual[:16]}..., expected "
+            f"{expected[:16]}...: corrupt, or not the file expected"
+        )
+    state = read_state_dict(path)
+    info = {k: v for k, v in meta.items() if k not in ("scale", "patch_size", "lam")}
+    return CoupledDictionary(
+        state["hr_atoms"].float(),
+        state["lr_atoms"].float(),
+        meta["scale"],
+        meta["patch_size"],
+        meta["lam"],
+        info,
+    )
+
+
+def shipped_dictionary_scales() -> list[int]:
+    """The scales with a coupled dictionary in the model zoo."""
+    return sorted(e.scale for e in zoo_entries().values() if e.kind == "dictionary")
+
+
+def shipped_dictionary(scale: int) -> CoupledDictionary:
+    """The coupled dictionary the model zoo ships for ``scale`` (sha256-checked)."""
+    check_scale(scale)
+    entries = [e for e in zoo_entries().values() if e.kind == "dictionary" and e.scale == scale]
+    if not entries:
+        raise ValueError(
+            f"scale must be one with a shipped ScSR dictionary {shipped_dictionary_scales()}, "
+            f"got {scale}"
+        )
+    entry = entries[0]
+    meta = {**entry.record.get("dictionary", {}), "scale": scale}
+    return load_dictionary(entry.weights, meta=meta, sha256=entry.sha256)

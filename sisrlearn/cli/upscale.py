@@ -1,0 +1,89 @@
+"""``sisrlearn upscale``: enlarge one image file with any SR method."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..images import IMAGE_SUFFIXES, load_image, save_image
+from ..methods import get_method, method_names, tile_count, upscale
+from .common import UsageError, check_output_file, positive_int
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "upscale",
+        help="enlarge one image file",
+        description="Enlarge one image file. Large images are processed in "
+        "tiles (bounded memory), with the same result.",
+    )
+    p.add_argument("input", metavar="IN", help="the image file to enlarge")
+    p.add_argument(
+        "output", metavar="OUT", nargs="?", help="the image file to write (or give it with --out)"
+    )
+    p.add_argument("--out", metavar="OUT", help="the image file to write")
+    p.add_argument("--scale", type=positive_int, required=True, help="SR factor, e.g. 2")
+    p.add_argument(
+        "--method",
+        default="bicubic",
+        metavar="NAME",
+        help="bicubic, nearest, bilinear, lanczos, a shipped model (srcnn_x3), scsr "
+        "or dip (default: %(default)s)",
+    )
+    p.add_argument(
+        "--steps",
+        type=positive_int,
+        metavar="N",
+        help="iterations of the dip method (default: the paper's 2000)",
+    )
+    p.add_argument(
+        "--tile",
+        type=positive_int,
+        metavar="N",
+        help="process N x N LR tiles (default: automatic above 512x512 pixels)",
+    )
+    p.add_argument(
+        "--overlap",
+        type=int,
+        default=16,
+        metavar="N",
+        help="LR pixels of context around each tile (default: %(default)s)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.output and args.out and args.output != args.out:
+        raise UsageError(f"give OUT once: got {args.output} and --out {args.out}")
+    target = args.output or args.out
+    if not target:
+        raise UsageError("give the output file: sisrlearn upscale IN OUT --scale S")
+    out = check_output_file(
+        target, flag="OUT", overwrite=args.overwrite, suffixes=IMAGE_SUFFIXES, inputs=[args.input]
+    )
+    if args.method not in method_names():
+        raise ValueError(
+            f"--method must be one of {', '.join(method_names())}, got {args.method!r}"
+        )
+    if args.steps is not None and args.method != "dip":
+        raise UsageError("--steps sets the iterations of --method dip")
+    method = get_method(args.method, steps=args.steps, progress=not args.quiet)
+    img = load_image(args.input)
+    h, w = img.shape[-2:]
+    tile = args.tile if args.tile is not None else "auto"
+    tiles = tile_count((h, w), args.scale, tile) if method.tileable else 1
+    sr = upscale(
+        img,
+        args.scale,
+        method,
+        tile=tile if method.tileable else None,
+        overlap=args.overlap,
+        progress=not args.quiet and tiles > 1,
+    )
+    save_image(sr, out, overwrite=args.overwrite)
+    print(
+        f"{args.input} ({w}x{h}) -> {out} ({w * args.scale}x{h * args.scale}, "
+        f"{args.method}{f', {tiles} tiles' if tiles > 1 else ''})"
+    )
+    return 0

@@ -1,0 +1,131 @@
+"""Maintain the model zoo index (``sisrlearn/weights/index.json``).
+
+    python tools/zoo_index.py add NAME RUN.json     # copy RUN.pt in, add its record, score it
+    python tools/zoo_index.py score [NAME ...]      # Set5/Set14 PSNR of entries (bench's code)
+    python tools/zoo_index.py table [--markdown README.md]   # the shipped-models table
+
+``add`` takes the record ``sisrlearn train`` (or ``srgan``, ``dictionary``) wrote beside its
+weights, copies the weights into the weights folder under ``NAME.pt``, names the output in the
+recorded command ``NAME.pt``, thins the histories to at most 100 points and scores the entry.
+``score`` stores, per entry, ``psnr: {"Set5": {"2": 36.51, ...}, "Set14": {...}}`` (matlab
+protocol, every scale the entry was trained for). ``table`` prints the README's table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from sisrlearn import zoo
+from sisrlearn.bench import benchmark, format_table, write_markdown
+from sisrlearn.published import published
+
+MARKERS = ("<!-- sisrlearn zoo: start -->", "<!-- sisrlearn zoo: end -->")
+
+
+def thin(series: dict, points: int = 100) -> dict:
+    """Every list in ``series`` (keyed like ``step``) averaged into at most ``points`` bins;
+    ``step`` keeps the last step of each bin."""
+    n = len(series.get("step", []))
+    if n <= points:
+        return series
+    size = math.ceil(n / points)
+    out = dict(series)
+    for key, values in series.items():
+        if not isinstance(values, list) or len(values) != n:
+            continue
+        chunks = [values[i : i + size] for i in range(0, n, size)]
+        out[key] = [c[-1] for c in chunks] if key == "step" else [sum(c) / len(c) for c in chunks]
+    return out
+
+
+def add(name: str, record_file: Path, index: Path) -> dict:
+    """Copy the run's weights in as ``NAME.pt`` and add its record to the index."""
+    record = json.loads(record_file.read_text())
+    source = record_file.with_name(record["weights"])
+    target = index.parent / f"{name}.pt"
+    if source.resolve() != target.resolve():
+        shutil.copyfile(source, target)
+    record["weights"] = target.name
+    record["command"] = re.sub(r"--out \S+", f"--out {target.name}", record["command"])
+    for key in ("history", "gan_history"):
+        if key in record:
+            record[key] = thin(record[key])
+    zoo.write_entry(name, record, index=index)
+    return score([name], index)[name]
+
+
+def score(names: list[str] | None, index: Path) -> dict[str, dict]:
+    """Set5 and Set14 PSNR (matlab protocol) of SR entries, stored in the index."""
+    entries, problems = zoo.read_index(index)
+    if problems:
+        raise SystemExit(f"{index}: broken entries: {problems}")
+    scored = {}
+    for name in names or sorted(entries):
+        entry = entries[name]
+        is_sr = entry.kind == "dictionary" or zoo.MODELS[entry.model].kind == "sr"
+        if not is_sr:
+            continue
+        method = "scsr" if entry.kind == "dictionary" else name
+        rows = benchmark(None, [method], list(entry.scales), progress=False)
+        psnr = {}
+        for r in rows:
+            psnr.setdefault(r["dataset"], {})[str(r["scale"])] = round(r["psnr"], 2)
+        record = dict(entry.record, psnr=psnr)
+        zoo.write_entry(name, record, index=index)
+        scored[name] = psnr
+        print(f"{name}: {psnr}", file=sys.stderr)
+    return scored
+
+
+def table(index: Path) -> str:
+    """The shipped SR models: architecture, scale, Set5/Set14 PSNR beside the paper's."""
+    entries, _ = zoo.read_index(index)
+    rows = []
+    for name, entry in sorted(entries.items()):
+        family = entry.model or "scsr"
+        if entry.kind == "model" and zoo.MODELS[entry.model].kind != "sr":
+            continue
+        for scale in entry.scales:
+            cells = [name, family, f"x{scale}"]
+            for dataset in ("Set5", "Set14"):
+                ours = entry.record.get("psnr", {}).get(dataset, {}).get(str(scale))
+                paper = published(name if entry.kind == "model" else "scsr", dataset, scale)
+                cells.append(f"{ours:.2f}" if ours is not None else "")
+                cells.append(f"{paper:.2f}" if paper is not None else "")
+            rows.append(cells)
+    header = ["name", "architecture", "scale", "Set5", "paper", "Set14", "paper"]
+    return format_table(header, rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, default=zoo.INDEX, help="the zoo index file")
+    sub = parser.add_subparsers(dest="action", required=True)
+    p = sub.add_parser("add", help="add a run's weights and record to the zoo")
+    p.add_argument("name")
+    p.add_argument("record", type=Path, help="the FILE.json written beside FILE.pt")
+    p = sub.add_parser("score", help="Set5/Set14 PSNR of entries")
+    p.add_argument("names", nargs="*", help="entries (default: all)")
+    p = sub.add_parser("table", help="print the shipped-models table")
+    p.add_argument("--markdown", type=Path, help="write it between the zoo markers of FILE")
+    args = parser.parse_args(argv)
+    if args.action == "add":
+        add(args.name, args.record, args.index)
+    elif args.action == "score":
+        score(args.names, args.index)
+    else:
+        text = table(args.index)
+        print(text)
+        if args.markdown:
+            write_markdown(text, args.markdown, MARKERS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
