@@ -1,6 +1,6 @@
 """Store shipped weights as float16 when that keeps PSNR within a tolerance (default 0.01 dB).
 
-    python tools/halve_weights.py srcnn_x2 srcnn_x3 --data ../shared/benchmarks/Set5
+    python tools/halve_weights.py srcnn_x2 srcnn_x3 --data sisrlearn/data/Set5
 
 For each zoo name: score the model as shipped and with its weights rounded to float16 (matlab
 protocol, ``bench``'s code, every scale it was trained for). If every difference is within

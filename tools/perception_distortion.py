@@ -1,7 +1,7 @@
 """PSNR and sharpness of SR methods on image folders: the perception-distortion figures of the
 README (chapter 08).
 
-    python tools/perception_distortion.py --data ../shared/benchmarks/Set5 \
+    python tools/perception_distortion.py --data sisrlearn/data/Set5 \
         --methods bicubic srresnet_x4 srgan_x4 --scale 4
 
 PSNR: ``sisrlearn bench``'s code (matlab protocol, Y channel). Sharpness:
