@@ -11,7 +11,14 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._validate import as_batch, check_same_shape, check_scale
+from ._validate import (
+    as_batch,
+    check_image_values,
+    check_positive,
+    check_same_shape,
+    check_scale,
+    check_window_size,
+)
 from .color import rgb_to_y
 from .images import modcrop
 from .resize import imresize
@@ -33,29 +40,42 @@ MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)  # Wang et al. 2003
 
 
 def _pair(sr: torch.Tensor, hr: torch.Tensor, shave: int):
+    """(N, C, H, W) views of ``sr`` and ``hr``, checked, with ``shave`` pixels cut off."""
     sr_b, _ = as_batch(sr, "sr")
     hr_b, _ = as_batch(hr, "hr")
     check_same_shape(sr_b, hr_b, ("sr", "hr"))
+    check_image_values(sr_b, "sr")
+    check_image_values(hr_b, "hr")
     if isinstance(shave, bool) or not isinstance(shave, int) or shave < 0:
         raise ValueError(f"shave must be a non-negative int, got {shave!r}")
     if shave:
         if min(sr_b.shape[-2:]) <= 2 * shave:
-            raise ValueError(f"shave={shave} leaves nothing of a {tuple(sr_b.shape[-2:])} image")
+            raise ValueError(
+                f"shave={shave} leaves nothing of a {tuple(sr_b.shape[-2:])} image "
+                f"(it cuts {shave} pixels from every border)"
+            )
         sr_b = sr_b[..., shave:-shave, shave:-shave]
         hr_b = hr_b[..., shave:-shave, shave:-shave]
     return sr_b, hr_b
 
 
+def _check_reduction(reduction: object) -> None:
+    if reduction not in ("mean", "none"):
+        raise ValueError(f"reduction must be 'mean' or 'none', got {reduction!r}")
+
+
 def _reduce(values: torch.Tensor, reduction: str):
-    if reduction == "mean":
-        return values.mean()
-    if reduction == "none":
-        return values
-    raise ValueError(f"reduction must be 'mean' or 'none', got {reduction!r}")
+    _check_reduction(reduction)
+    return values.mean() if reduction == "mean" else values
 
 
 def mse(sr: torch.Tensor, hr: torch.Tensor, *, shave: int = 0, reduction: str = "mean"):
-    """Mean squared error per image, then averaged (``reduction="none"`` keeps one per image)."""
+    """Mean squared error per image, then averaged (``reduction="none"`` keeps one per image).
+
+    Raises TypeError for a non-tensor or integer input and ValueError for different shapes,
+    an empty image, NaN/inf values or a ``shave`` that leaves nothing.
+    """
+    _check_reduction(reduction)
     sr_b, hr_b = _pair(sr, hr, shave)
     return _reduce(((sr_b - hr_b) ** 2).flatten(1).mean(dim=1), reduction)
 
@@ -75,9 +95,14 @@ def psnr(
         data_range: the peak value (1 for [0, 1] images, 255 for 8-bit values).
         shave: pixels dropped from every border before measuring.
         reduction: ``"mean"`` (a scalar) or ``"none"`` (one value per image).
+
+    Returns:
+        PSNR in dB; ``inf`` for identical images (MSE 0), as scikit-image's
+        ``peak_signal_noise_ratio``, so the mean over a batch holding one is ``inf`` too.
     """
+    data_range = check_positive(data_range, "data_range")
     per_image = mse(sr, hr, shave=shave, reduction="none")
-    values = 10.0 * torch.log10(data_range**2 / per_image.clamp_min(1e-20))
+    values = 10.0 * torch.log10(data_range**2 / per_image)  # MSE 0 -> inf
     return _reduce(values, reduction)
 
 
@@ -88,13 +113,21 @@ def _gaussian_window(size: int, sigma: float, channels: int, like: torch.Tensor)
     return (g[:, None] * g[None, :]).expand(channels, 1, size, size).contiguous()
 
 
-def _ssim_maps(x, y, data_range, window_size, sigma, k1, k2):
+def _check_ssim_options(data_range, window_size, sigma, k1=0.01, k2=0.03) -> float:
+    check_window_size(window_size)
+    for value, name in ((sigma, "sigma"), (k1, "k1"), (k2, "k2")):
+        check_positive(value, name)
+    return check_positive(data_range, "data_range")
+
+
+def _ssim_maps(x, y, data_range, window_size, sigma, k1, k2, shave=0):
     """SSIM map and contrast-structure map over the valid region (no padding)."""
     channels = x.shape[1]
     if min(x.shape[-2:]) < window_size:
+        after = f" after shave={shave}" if shave else ""
         raise ValueError(
-            f"images must be at least {window_size}x{window_size} for SSIM, "
-            f"got {tuple(x.shape[-2:])}"
+            f"images must be at least {window_size}x{window_size} for SSIM "
+            f"(window_size={window_size}), got {tuple(x.shape[-2:])}{after}"
         )
     win = _gaussian_window(window_size, sigma, channels, x)
 
@@ -129,9 +162,15 @@ def ssim(
     region only and averaged over pixels and channels; equals
     ``skimage.metrics.structural_similarity(..., gaussian_weights=True, sigma=1.5,
     use_sample_covariance=False)``.
+
+    Raises ValueError naming the argument for a non-positive or non-finite ``data_range``,
+    ``sigma``, ``k1`` or ``k2``, an even ``window_size`` or one below 3, a window larger
+    than the (shaved) image, and every input refused by ``mse``.
     """
+    data_range = _check_ssim_options(data_range, window_size, sigma, k1, k2)
+    _check_reduction(reduction)
     sr_b, hr_b = _pair(sr, hr, shave)
-    ssim_map, _ = _ssim_maps(sr_b, hr_b, data_range, window_size, sigma, k1, k2)
+    ssim_map, _ = _ssim_maps(sr_b, hr_b, data_range, window_size, sigma, k1, k2, shave)
     return _reduce(ssim_map.flatten(1).mean(dim=1), reduction)
 
 
@@ -150,8 +189,11 @@ def ms_ssim(
     Contrast-structure terms at every scale (2x2 average pooling between scales), the
     luminance term at the coarsest only, combined as a weighted product. With the five
     default weights the image must be at least ``(window_size - 1) * 2**4 + 1`` = 161 pixels
-    on its shorter side.
+    on its shorter side. ``weights`` must be non-negative, finite and not all 0.
     """
+    data_range = _check_ssim_options(data_range, window_size, sigma)
+    _check_weights(weights)
+    _check_reduction(reduction)
     sr_b, hr_b = _pair(sr, hr, 0)
     levels = len(weights)
     min_side = (window_size - 1) * 2 ** (levels - 1) + 1
@@ -173,6 +215,17 @@ def ms_ssim(
     stacked = torch.stack(factors, dim=-1)  # (N, C, levels)
     value = torch.prod(stacked**w, dim=-1).mean(dim=1)
     return _reduce(value, reduction)
+
+
+def _check_weights(weights: object) -> None:
+    try:
+        values = [float(w) for w in weights]  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise TypeError(f"weights must be a sequence of numbers, got {weights!r}") from None
+    if not values or not all(math.isfinite(w) and w >= 0 for w in values) or not any(values):
+        raise ValueError(
+            f"weights must be one or more non-negative finite numbers, not all 0; got {weights!r}"
+        )
 
 
 def protocol_y(img: torch.Tensor, protocol: str) -> torch.Tensor:
@@ -222,10 +275,14 @@ def evaluate(
 
     Returns:
         ``{"psnr": ..., "ssim": ...}`` averaged per image, computed in float64 with peak 255.
+        The PSNR is ``inf`` when the rounded Y channels are identical (a method that returns
+        its input at ``scale=1``, say): report it as such, not as a large number.
     """
     check_scale(scale)
     sr_b, _ = as_batch(sr, "sr", channels=(1, 3))
     hr_b, _ = as_batch(hr, "hr", channels=(1, 3))
+    check_image_values(sr_b, "sr")  # before protocol_y clips inf away
+    check_image_values(hr_b, "hr")
     if sr_b.shape[-2:] != hr_b.shape[-2:] or sr_b.shape[0] != hr_b.shape[0]:
         raise ValueError(
             f"sr and hr must have the same size, got {tuple(sr_b.shape)} and {tuple(hr_b.shape)}"

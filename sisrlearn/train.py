@@ -14,6 +14,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from .files import atomic_torch_save, check_writable
 from .runtime import autocast, bf16_layout
 
 __all__ = [
@@ -231,23 +232,80 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def _non_finite(state: dict[str, torch.Tensor]) -> tuple[int, list[str]]:
+    """How many NaN/inf values a state_dict holds, and in which entries."""
+    total, where = 0, []
+    for key, value in state.items():
+        if value.is_floating_point() and (bad := int((~torch.isfinite(value)).sum())):
+            total, where = total + bad, [*where, key]
+    return total, where
+
+
+def _name_some(keys: list[str]) -> str:
+    return ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+
+
 def save_weights(
     model: nn.Module, path: str | Path, *, overwrite: bool = False, half: bool = False
 ) -> str:
     """Save ``model.state_dict()`` (tensors only; float16 if ``half``); return the file's sha256.
 
-    Refuses to replace an existing file unless ``overwrite=True``.
+    The file is written to a temporary name and renamed into place: a failed write leaves
+    the old file as it was. Missing folders are created.
+
+    Raises:
+        FileExistsError: ``path`` exists and ``overwrite`` is False.
+        ValueError: the model holds NaN/inf (training diverged), or a value too large for
+            float16 with ``half=True``.
     """
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it")
+    check_writable(path, overwrite=overwrite, make_parents=True)
     state = {
-        k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous().clone()
+        k: v.detach().cpu().contiguous().clone()
         for k, v in model.state_dict().items()
+        if isinstance(v, torch.Tensor)
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(state, path)
+    bad, where = _non_finite(state)
+    if bad:
+        raise ValueError(
+            f"the model has {bad} non-finite values (NaN/inf) in {_name_some(where)}; "
+            "training diverged: lower the learning rate"
+        )
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+        bad, where = _non_finite(state)
+        if bad:
+            raise ValueError(
+                f"half=True: {bad} values in {_name_some(where)} exceed float16's range "
+                "(65504); save in float32 (half=False)"
+            )
+    atomic_torch_save(state, path, overwrite=overwrite, make_parents=True)
     return sha256_of(path)
+
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """The state_dict in ``path`` (``weights_only=True``), or a ValueError naming the file."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - torch raises several types for bad files
+        raise ValueError(f"{str(path)!r} is not a readable state_dict file: {err}") from err
+    if not isinstance(state, dict):
+        raise ValueError(f"{str(path)!r} holds a {type(state).__name__}, expected a state_dict")
+    if isinstance(state.get("model"), dict):
+        raise ValueError(
+            f"{str(path)!r} is a training checkpoint, not a state_dict: its weights are "
+            "torch.load(path)['model']"
+        )
+    odd = [str(k) for k, v in state.items() if not isinstance(v, torch.Tensor)]
+    if odd:
+        raise ValueError(f"{str(path)!r} is not a state_dict: not tensors: {_name_some(odd)}")
+    bad, where = _non_finite(state)
+    if bad:
+        raise ValueError(
+            f"{str(path)!r} holds {bad} non-finite values (NaN/inf) in {_name_some(where)}: "
+            "saved from a diverged run"
+        )
+    return state
 
 
 def load_weights(
@@ -258,8 +316,15 @@ def load_weights(
     Args:
         sha256: if given, the file must have this hash (a corrupt or swapped file is refused).
         strict: every key must match, as in ``nn.Module.load_state_dict``.
+
+    Raises:
+        ValueError: naming the file, if it is missing, a folder, has another hash, is not a
+            state_dict of finite tensors (a corrupt file, a training checkpoint), or does not
+            fit ``model`` (another architecture or size).
     """
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path must be a weights file, got the folder {str(path)!r}")
     if not path.is_file():
         raise ValueError(f"path must be an existing weights file, got {str(path)!r}")
     if sha256 is not None and (actual := sha256_of(path)) != sha256:
@@ -275,15 +340,3 @@ def load_weights(
     except RuntimeError as err:
         raise ValueError(f"{str(path)!r} does not fit this {type(model).__name__}: {err}") from err
     return model
-
-
-def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """The tensors of a ``state_dict`` file, read with ``weights_only=True`` (no pickled code
-    runs); ``ValueError`` naming the file when it is not one."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # noqa: BLE001 - torch raises several types for bad files
-        raise ValueError(f"{str(path)!r} is not a readable state_dict file: {err}") from err
-    if not isinstance(state, dict):
-        raise ValueError(f"{str(path)!r} holds a {type(state).__name__}, expected a state_dict")
-    return state

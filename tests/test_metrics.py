@@ -103,3 +103,26 @@ def test_evaluate_follows_the_protocol_by_hand():
 
 def test_psnr_band():
     assert [psnr_band(v) for v in (28, 31, 34, 36)] == ["low", "acceptable", "good", "excellent"]
+
+
+def test_identical_images_give_infinite_psnr_as_skimage():
+    gen = torch.Generator().manual_seed(3)
+    hr = torch.rand(2, 1, 20, 20, generator=gen, dtype=torch.float64)
+    with np.errstate(divide="ignore"):
+        ref = peak_signal_noise_ratio(hr[0, 0].numpy(), hr[0, 0].numpy(), data_range=1.0)
+    assert ref == float("inf")
+    assert float(psnr(hr, hr)) == float("inf") and float(psnr(hr, hr, data_range=255.0)) == ref
+    sr = hr.clone()
+    sr[1] += 0.01
+    per = psnr(sr, hr, reduction="none")
+    assert per[0] == float("inf") and abs(float(per[1]) - 40.0) < 1e-6
+    result = evaluate(hr, hr, 1)  # the identity at scale 1: shave 1, nothing to measure
+    assert result["psnr"] == float("inf") and abs(result["ssim"] - 1.0) < 1e-12
+
+
+def test_metric_options_are_checked_before_any_work():
+    a = torch.rand(1, 20, 20)
+    for bad in ({"data_range": 0}, {"sigma": -1.0}, {"window_size": 4}, {"k2": float("nan")}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            ssim(a, a, **bad)
+    assert abs(float(ssim(a, a, window_size=3, sigma=0.5)) - 1.0) < 1e-6

@@ -125,3 +125,19 @@ def test_half_weights_load_into_float_model(tmp_path):
     other = load_weights(nn.Conv2d(1, 1, 3, padding=1), tmp_path / "h.pt")
     assert other.weight.dtype == torch.float32
     assert torch.allclose(other.weight, model.weight, atol=1e-3)
+
+
+def test_diverged_model_is_refused_and_the_old_file_kept(tmp_path):
+    model, _ = _toy_problem()
+    path = tmp_path / "w.pt"
+    save_weights(model, path)
+    before = path.read_bytes()
+    with torch.no_grad():
+        model.weight[0, 0, 1, 1] = float("nan")
+    with pytest.raises(ValueError, match="1 non-finite values .* in weight; training diverged"):
+        save_weights(model, path, overwrite=True)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.pt"]  # no temporary file left
+    torch.save(model.state_dict(), tmp_path / "nan.pt")
+    with pytest.raises(ValueError, match="nan.pt.*non-finite"):
+        load_weights(nn.Conv2d(1, 1, 3, padding=1), tmp_path / "nan.pt")

@@ -72,8 +72,7 @@ def load_checkpoint(
         raise ValueError(f"checkpoint {path} was not written by this version of sisrlearn")
     if state["kind"] != kind:
         raise ValueError(
-            f"checkpoint {path} is from a `sisrlearn {state['kind']}` run, not "
-            f"`sisrlearn {kind}`"
+            f"checkpoint {path} is from a `sisrlearn {state['kind']}` run, not `sisrlearn {kind}`"
         )
     saved = json.loads(state["settings"])
     wanted = json.loads(json.dumps(dict(settings), sort_keys=True))

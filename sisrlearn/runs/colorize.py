@@ -78,4 +78,3 @@ def train_color_model(
             extra={"rebalance": rebalance},
         )
     return model, history
-

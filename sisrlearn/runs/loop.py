@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 
-import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from ..train import History
@@ -63,7 +62,8 @@ def epoch_loader(
 ) -> EpochLoader:
     """Shuffled batches of ``batch_size`` (this process's share under ``world`` processes), a new
     seeded order every epoch, skipping the ``done_steps`` batches a resumed run has seen."""
-    sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=seed,
-                                 drop_last=True)
+    sampler = DistributedSampler(
+        dataset, num_replicas=world, rank=rank, shuffle=True, seed=seed, drop_last=True
+    )
     loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=True)
     return EpochLoader(loader, sampler, done_steps)

@@ -64,9 +64,17 @@ def recipe_dataset(
     """
     images = training_images(images)
     parts = [
-        PatchDataset(images, s, patch_size=recipe.patch_size, stride=recipe.stride,
-                     label_crop=label_crop, channels=recipe.channels,
-                     upsampled=recipe.upsampled, augment=augment, generator=generator)
+        PatchDataset(
+            images,
+            s,
+            patch_size=recipe.patch_size,
+            stride=recipe.stride,
+            label_crop=label_crop,
+            channels=recipe.channels,
+            upsampled=recipe.upsampled,
+            augment=augment,
+            generator=generator,
+        )
         for s in scales
     ]
     return ConcatDataset(parts) if len(parts) > 1 else parts[0]
@@ -170,8 +178,14 @@ def train_recipe(
     }
     history = History()
     if resume:
-        saved = load_checkpoint(ckpt, kind="train", settings=settings, modules={"model": model},
-                                optimizers={"optimizer": opt}, device=device)
+        saved = load_checkpoint(
+            ckpt,
+            kind="train",
+            settings=settings,
+            modules={"model": model},
+            optimizers={"optimizer": opt},
+            device=device,
+        )
         history = History.from_dict(saved["history"])
     done = history.step[-1] if history.step else 0
     if done >= steps:
@@ -190,8 +204,14 @@ def train_recipe(
             record["metrics"] = {
                 k: [*record["metrics"].get(k, []), float(v)] for k, v in metrics.items()
             }
-        save_checkpoint(ckpt, kind="train", settings=settings, modules={"model": model},
-                        optimizers={"optimizer": opt}, histories={"history": record})
+        save_checkpoint(
+            ckpt,
+            kind="train",
+            settings=settings,
+            modules={"model": model},
+            optimizers={"optimizer": opt},
+            histories={"history": record},
+        )
 
     def on_eval(_net: nn.Module) -> dict[str, float]:
         step = history.step[-1]
@@ -303,7 +323,8 @@ def _override(recipe: Recipe, optimizer, learning_rate, batch_size, patch_size, 
         stride = max(1, round(recipe.stride * patch_size / recipe.patch_size))
         recipe = replace(recipe, patch_size=patch_size, stride=stride)
     if learning_rate is not None and not (
-        isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate)
+        isinstance(learning_rate, (int, float))
+        and math.isfinite(learning_rate)
         and 0 < learning_rate <= 10
     ):
         raise ValueError(f"learning_rate must be a number in (0, 10], got {learning_rate!r}")

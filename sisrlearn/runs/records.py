@@ -59,8 +59,10 @@ def thin_history(history: History, points: int = 100) -> dict:
     if n > points:
         size = math.ceil(n / points)
         data["step"] = [history.step[min(i + size, n) - 1] for i in range(0, n, size)]
-        data["loss"] = [sum(history.loss[i : i + size]) / len(history.loss[i : i + size])
-                        for i in range(0, n, size)]
+        data["loss"] = [
+            sum(history.loss[i : i + size]) / len(history.loss[i : i + size])
+            for i in range(0, n, size)
+        ]
     return data
 
 

@@ -22,12 +22,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..datasets import vgg19_weights_path
 from ..methods import model_as_method, score_method
 from ..metrics import prepare, sharpness
 from ..models import MODELS, build_model
 from ..models.srgan import SRGANDiscriminator
 from ..perceptual import PerceptualLoss, VGGFeatures
-from ..datasets import vgg19_weights_path
 from ..runtime import bf16_layout, get_device, set_seed
 from ..srgan import SRGANHistory, train_srgan
 from ..train import History, load_weights, repeat_batches
@@ -149,8 +149,12 @@ def finetune_srgan(
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
-    for name, value in (("eval_every", eval_every), ("checkpoint_every", checkpoint_every),
-                        ("batch_size", batch_size), ("disc_features", disc_features)):
+    for name, value in (
+        ("eval_every", eval_every),
+        ("checkpoint_every", checkpoint_every),
+        ("batch_size", batch_size),
+        ("disc_features", disc_features),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
     out, ckpt = check_paths(out, resume=resume, overwrite=overwrite)
@@ -165,9 +169,15 @@ def finetune_srgan(
     discriminator = SRGANDiscriminator(num_features=disc_features, input_size=crop).to(device)
     bf16_layout(device, generator, discriminator, cpu=bf16)  # before the optimizers are built
     recipe = MODELS[model_name].recipe
-    recipe = replace(recipe, patch_size=crop // scale, stride=max(1, crop // scale // 2),
-                     batch_size=batch_size, learning_rate=learning_rate, loss=content,
-                     steps=steps)
+    recipe = replace(
+        recipe,
+        patch_size=crop // scale,
+        stride=max(1, crop // scale // 2),
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        loss=content,
+        steps=steps,
+    )
     dataset = recipe_dataset(
         recipe, training_images(data), [scale], augment=augment, generator=gen_seed
     )
@@ -189,13 +199,24 @@ def finetune_srgan(
     optimizers = {"generator": opt_g, "discriminator": opt_d}
 
     def save() -> None:
-        save_checkpoint(ckpt, kind="srgan", settings=settings, modules=modules,
-                        optimizers=optimizers,
-                        histories={"history": asdict(history), "evals": evals.to_dict()})
+        save_checkpoint(
+            ckpt,
+            kind="srgan",
+            settings=settings,
+            modules=modules,
+            optimizers=optimizers,
+            histories={"history": asdict(history), "evals": evals.to_dict()},
+        )
 
     if resume:
-        saved = load_checkpoint(ckpt, kind="srgan", settings=settings, modules=modules,
-                                optimizers=optimizers, device=device)
+        saved = load_checkpoint(
+            ckpt,
+            kind="srgan",
+            settings=settings,
+            modules=modules,
+            optimizers=optimizers,
+            device=device,
+        )
         history = SRGANHistory(**saved["history"])
         evals = History.from_dict(saved["evals"])
     done = history.step[-1] if history.step else 0
@@ -208,10 +229,19 @@ def finetune_srgan(
     try:
         while done < steps:
             todo = min(chunk - done % chunk, steps - done)
-            train_srgan(generator, discriminator, batches, steps=todo, content_loss=content_fn,
-                        adversarial_weight=adversarial_weight, learning_rate=learning_rate,
-                        optimizers=(opt_g, opt_d), history=history,
-                        progress=progress, cpu_bf16=bf16)
+            train_srgan(
+                generator,
+                discriminator,
+                batches,
+                steps=todo,
+                content_loss=content_fn,
+                adversarial_weight=adversarial_weight,
+                learning_rate=learning_rate,
+                optimizers=(opt_g, opt_d),
+                history=history,
+                progress=progress,
+                cpu_bf16=bf16,
+            )
             done = history.step[-1]
             if scorer is not None and (done == steps or done % eval_every == 0):
                 evals.eval_step.append(done)
@@ -241,10 +271,13 @@ def finetune_srgan(
             command=command or "(called from Python: sisrlearn.runs.finetune_srgan)",
             extra={
                 "init": lineage(init_record, init_label),
-                "adversarial": {"weight": adversarial_weight, "loss": "nonsaturating",
-                                "content": content, "crop": crop,
-                                "discriminator": {"num_features": disc_features,
-                                                  "input_size": crop}},
+                "adversarial": {
+                    "weight": adversarial_weight,
+                    "loss": "nonsaturating",
+                    "content": content,
+                    "crop": crop,
+                    "discriminator": {"num_features": disc_features, "input_size": crop},
+                },
                 "gan_history": _thin_gan(gan_steps),
             },
         )

@@ -38,15 +38,37 @@ def _torchrun() -> list[str]:
 def test_two_processes_train_the_same_weights_as_one(tmp_path, hr_folder):
     data = hr_folder
     args = [
-        "train", "srcnn", "--scale", "2", "--data", str(data), "--steps", "3",
-        "--batch-size", "8", "--lr", "1e-3", "--no-augment",
-        "--model-arg", "n1=8", "--model-arg", "n2=4", "--quiet",
+        "train",
+        "srcnn",
+        "--scale",
+        "2",
+        "--data",
+        str(data),
+        "--steps",
+        "3",
+        "--batch-size",
+        "8",
+        "--lr",
+        "1e-3",
+        "--no-augment",
+        "--model-arg",
+        "n1=8",
+        "--model-arg",
+        "n2=4",
+        "--quiet",
     ]
     one, two = tmp_path / "one.pt", tmp_path / "ddp.pt"
     torchrun = [
-        *_torchrun(), "--nnodes=1", "--nproc-per-node=2",
-        "--master-addr=127.0.0.1", f"--master-port={_free_port()}",
-        "-m", "sisrlearn", *args, "--out", str(two),
+        *_torchrun(),
+        "--nnodes=1",
+        "--nproc-per-node=2",
+        "--master-addr=127.0.0.1",
+        f"--master-port={_free_port()}",
+        "-m",
+        "sisrlearn",
+        *args,
+        "--out",
+        str(two),
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "SISRLEARN_FAST": "1"}
     with subprocess.Popen(

@@ -208,9 +208,13 @@ def test_train_or_load_trains_without_shipped_weights(tmp_path, monkeypatch):
 def test_recursive_supervision_decays_from_every_recursion_to_the_ensemble():
     loss = RecursiveSupervision(total=4)
     target = torch.zeros(2, 1, 3, 3)
-    stacked = torch.stack([torch.full_like(target, 1.0),  # the ensemble: error 1
-                           torch.full_like(target, 2.0),  # recursion 1: error 4
-                           torch.zeros_like(target)])  # recursion 2: exact
+    stacked = torch.stack(
+        [
+            torch.full_like(target, 1.0),  # the ensemble: error 1
+            torch.full_like(target, 2.0),  # recursion 1: error 4
+            torch.zeros_like(target),
+        ]
+    )  # recursion 2: exact
     got = [float(loss(stacked, target)) for _ in range(5)]
     # alpha = 1, 0.75, 0.5, 0.25, 0: alpha * mean(4, 0) + (1 - alpha) * 1
     assert got == pytest.approx([2.0, 1.75, 1.5, 1.25, 1.0])
@@ -223,8 +227,15 @@ def test_train_drcn_uses_recursive_supervision(images, tmp_path):
 
     torch.manual_seed(0)
     model, history = trainer.train_recipe(
-        "drcn", 3, images, steps=2, batch_size=2, augment=False, progress=False,
-        model_kwargs={"recursions": 2, "num_features": 4}, out=tmp_path / "drcn_x3.pt",
+        "drcn",
+        3,
+        images,
+        steps=2,
+        batch_size=2,
+        augment=False,
+        progress=False,
+        model_kwargs={"recursions": 2, "num_features": 4},
+        out=tmp_path / "drcn_x3.pt",
     )
     assert isinstance(model, DRCN) and len(history.loss) == 2
     record = json.loads((tmp_path / "drcn_x3.json").read_text())
@@ -287,5 +298,23 @@ def test_a_diverged_run_stops_with_an_error_and_saves_nothing(images, tmp_path, 
     with pytest.raises(FloatingPointError, match="learning_rate"):
         _train(images, tmp_path / "nan.pt", 3)
     assert not (tmp_path / "nan.pt").exists()
-    assert main(["train", "srcnn", "--scale", "2", "--data", str(images), "--steps", "2",
-                 "--batch-size", "4", "--quiet", "--out", str(tmp_path / "nan.pt")]) == 1
+    assert (
+        main(
+            [
+                "train",
+                "srcnn",
+                "--scale",
+                "2",
+                "--data",
+                str(images),
+                "--steps",
+                "2",
+                "--batch-size",
+                "4",
+                "--quiet",
+                "--out",
+                str(tmp_path / "nan.pt"),
+            ]
+        )
+        == 1
+    )

@@ -5,10 +5,10 @@ import json
 import pytest
 import torch
 
-from sisrlearn.runs import srgan as srgan_trainer
 from sisrlearn.cli import main
-from sisrlearn.train import load_weights, sha256_of
+from sisrlearn.runs import srgan as srgan_trainer
 from sisrlearn.runs import train_recipe
+from sisrlearn.train import load_weights, sha256_of
 from sisrlearn.zoo import add_entry, read_index
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -20,8 +20,17 @@ TINY = {"steps": 4, "crop": 32, "batch_size": 2, "disc_features": 4, "progress":
 def generator_file(tmp_path, hr_folder):
     """A tiny SRResNet x4 trained for 2 steps by ``train_recipe``: FILE.pt + FILE.json."""
     out = tmp_path / "gen" / "srresnet_x4.pt"
-    train_recipe("srresnet", 4, hr_folder, steps=2, out=out, batch_size=2, patch_size=8,
-                 model_kwargs={"num_blocks": 1, "num_features": 8}, progress=False)
+    train_recipe(
+        "srresnet",
+        4,
+        hr_folder,
+        steps=2,
+        out=out,
+        batch_size=2,
+        patch_size=8,
+        model_kwargs={"num_blocks": 1, "num_features": 8},
+        progress=False,
+    )
     return out
 
 
@@ -29,10 +38,29 @@ def test_cli_writes_a_zoo_record_with_its_pretraining_and_scores(
     tmp_path, hr_folder, generator_file, capsys
 ):
     out = tmp_path / "zoo" / "srgan_x4.pt"
-    argv = ["srgan", "--init", str(generator_file), "--data", str(hr_folder),
-            "--val", str(hr_folder), "--steps", "4", "--crop", "32", "--batch-size", "2",
-            "--disc-features", "4", "--eval-every", "2", "--out", str(out), "--quiet",
-            "--bf16"]
+    argv = [
+        "srgan",
+        "--init",
+        str(generator_file),
+        "--data",
+        str(hr_folder),
+        "--val",
+        str(hr_folder),
+        "--steps",
+        "4",
+        "--crop",
+        "32",
+        "--batch-size",
+        "2",
+        "--disc-features",
+        "4",
+        "--eval-every",
+        "2",
+        "--out",
+        str(out),
+        "--quiet",
+        "--bf16",
+    ]
     assert main(argv) == 0
     assert "psnr_x4" in capsys.readouterr().out
     record = json.loads(out.with_suffix(".json").read_text())
@@ -42,7 +70,10 @@ def test_cli_writes_a_zoo_record_with_its_pretraining_and_scores(
     assert "bfloat16" in record["hardware"]
     assert record["init"]["steps"] == 2
     assert record["adversarial"] == {
-        "weight": 1e-3, "loss": "nonsaturating", "content": "mse", "crop": 32,
+        "weight": 1e-3,
+        "loss": "nonsaturating",
+        "content": "mse",
+        "crop": 32,
         "discriminator": {"num_features": 4, "input_size": 32},
     }
     assert record["history"]["eval_step"] == [2, 4]
@@ -75,16 +106,18 @@ def test_resume_continues_on_the_same_batches(tmp_path, hr_folder, generator_fil
 
     monkeypatch.setattr(srgan_trainer, "train_srgan", stop_on_second_chunk)
     with pytest.raises(KeyboardInterrupt):
-        srgan_trainer.finetune_srgan(str(generator_file), hr_folder, out=tmp_path / "b.pt",
-                                     **kwargs)
+        srgan_trainer.finetune_srgan(
+            str(generator_file), hr_folder, out=tmp_path / "b.pt", **kwargs
+        )
     assert (tmp_path / "b.ckpt").is_file() and not (tmp_path / "b.pt").exists()
     monkeypatch.setattr(srgan_trainer, "train_srgan", real)
     resumed, history, _ = srgan_trainer.finetune_srgan(
         str(generator_file), hr_folder, out=tmp_path / "b.pt", resume=True, **kwargs
     )
     assert history.step == [1, 2, 3, 4]
-    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values(),
-                            strict=True):
+    for (name, a), b in zip(
+        straight.state_dict().items(), resumed.state_dict().values(), strict=True
+    ):
         torch.testing.assert_close(a, b, msg=name)
     record = json.loads((tmp_path / "b.json").read_text())
     assert record["steps"] == 4 and len(record["gan_history"]["g_loss"]) == 4
@@ -134,28 +167,71 @@ def test_generator_must_be_a_trained_rgb_upsampler(tmp_path, hr_folder):
 
 
 def test_cli_names_a_missing_folder_or_vgg_file(tmp_path, generator_file, capsys):
-    assert main(["srgan", "--init", str(generator_file), "--steps", "1",
-                 "--data", str(tmp_path / "nope")]) == 2
+    assert (
+        main(
+            [
+                "srgan",
+                "--init",
+                str(generator_file),
+                "--steps",
+                "1",
+                "--data",
+                str(tmp_path / "nope"),
+            ]
+        )
+        == 2
+    )
     assert "nope" in capsys.readouterr().err
-    assert main(["srgan", "--init", str(generator_file), "--steps", "1",
-                 "--vgg", str(tmp_path / "vgg19.pth")]) == 2
+    assert (
+        main(
+            [
+                "srgan",
+                "--init",
+                str(generator_file),
+                "--steps",
+                "1",
+                "--vgg",
+                str(tmp_path / "vgg19.pth"),
+            ]
+        )
+        == 2
+    )
     assert "--vgg must be a VGG19 state_dict file" in capsys.readouterr().err
 
 
-def test_resume_refuses_a_train_checkpoint_and_changed_settings(tmp_path, hr_folder, generator_file):
-    out = tmp_path / "g.pt"
-    train_recipe("srresnet", 4, hr_folder, steps=1, out=out, batch_size=2, patch_size=8,
-                 model_kwargs={"num_blocks": 1, "num_features": 8}, progress=False,
-                 checkpoint_every=1)
-    fake = tmp_path / "s.ckpt"
+def test_resume_refuses_a_train_checkpoint_and_changed_settings(
+    tmp_path, hr_folder, generator_file, monkeypatch
+):
     from sisrlearn.runs.checkpoint import save_checkpoint
 
-    save_checkpoint(fake, kind="train", settings={}, modules={}, optimizers={}, histories={})
+    save_checkpoint(
+        tmp_path / "s.ckpt", kind="train", settings={}, modules={}, optimizers={}, histories={}
+    )
     with pytest.raises(ValueError, match="sisrlearn train"):
-        srgan_trainer.finetune_srgan(str(generator_file), hr_folder, out=tmp_path / "s.pt",
-                                     resume=True, **TINY)
-    kwargs = dict(TINY, checkpoint_every=2, eval_every=2, augment=False, steps=2)
-    srgan_trainer.finetune_srgan(str(generator_file), hr_folder, out=tmp_path / "c.pt", **kwargs)
-    (tmp_path / "c.pt").rename(tmp_path / "keep.pt")
-    fake2 = tmp_path / "c.ckpt"
-    assert not fake2.exists()
+        srgan_trainer.finetune_srgan(
+            str(generator_file), hr_folder, out=tmp_path / "s.pt", resume=True, **TINY
+        )
+    real, calls = srgan_trainer.train_srgan, []
+
+    def stop_on_second_chunk(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kw)
+
+    monkeypatch.setattr(srgan_trainer, "train_srgan", stop_on_second_chunk)
+    kwargs = dict(TINY, checkpoint_every=2, eval_every=2)
+    with pytest.raises(KeyboardInterrupt):
+        srgan_trainer.finetune_srgan(
+            str(generator_file), hr_folder, out=tmp_path / "c.pt", **kwargs
+        )
+    monkeypatch.setattr(srgan_trainer, "train_srgan", real)
+    with pytest.raises(ValueError, match="learning_rate"):
+        srgan_trainer.finetune_srgan(
+            str(generator_file),
+            hr_folder,
+            out=tmp_path / "c.pt",
+            resume=True,
+            learning_rate=1e-3,
+            **kwargs,
+        )
