@@ -59,6 +59,7 @@ def test_benchmark_errors(tmp_path):
         benchmark(["no_such_set"], ["bicubic"], [2], progress=False)
 
 
+@pytest.mark.slow  # 19 images at three scales
 def test_bundled_set5_and_set14_give_the_published_bicubic_figures():
     rows = benchmark(None, ["bicubic"], [2, 3, 4], progress=False)
     got = {(r["dataset"], r["scale"]): round(r["psnr"], 2) for r in rows}
