@@ -44,7 +44,7 @@ def thin(series: dict, points: int = 100) -> dict:
     return out
 
 
-def add(name: str, record_file: Path, index: Path) -> dict:
+def add(name: str, record_file: Path, index: Path, datasets: list | None = None) -> dict:
     """Copy the run's weights in as ``NAME.pt`` and add its record to the index."""
     record = json.loads(record_file.read_text())
     source = record_file.with_name(record["weights"])
@@ -57,11 +57,12 @@ def add(name: str, record_file: Path, index: Path) -> dict:
         if key in record:
             record[key] = thin(record[key])
     zoo.write_entry(name, record, index=index)
-    return score([name], index)[name]
+    return score([name], index, datasets)[name]
 
 
-def score(names: list[str] | None, index: Path) -> dict[str, dict]:
-    """Set5 and Set14 PSNR (matlab protocol) of SR entries, stored in the index."""
+def score(names: list[str] | None, index: Path, datasets: list | None = None) -> dict[str, dict]:
+    """PSNR (matlab protocol) of SR entries on ``datasets`` (default: Set5 and Set14), stored
+    in the index."""
     entries, problems = zoo.read_index(index)
     if problems:
         raise SystemExit(f"{index}: broken entries: {problems}")
@@ -72,7 +73,7 @@ def score(names: list[str] | None, index: Path) -> dict[str, dict]:
         if not is_sr:
             continue
         method = "scsr" if entry.kind == "dictionary" else name
-        rows = benchmark(None, [method], list(entry.scales), progress=False)
+        rows = benchmark(datasets, [method], list(entry.scales), progress=False)
         psnr = {}
         for r in rows:
             psnr.setdefault(r["dataset"], {})[str(r["scale"])] = round(r["psnr"], 2)
