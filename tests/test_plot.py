@@ -1,9 +1,10 @@
+"""``sisrlearn.plot``: the figures notebooks draw."""
+
 import pytest
 import torch
 
 from sisrlearn.plot import compare_crops, plot_history, show_filters, show_images
 from sisrlearn.train import History
-from sisrlearn.widgets import before_after
 
 
 def test_show_images_and_titles():
@@ -29,13 +30,3 @@ def test_plot_history_and_filters():
     assert show_filters(torch.rand(5, 1, 3, 3)).axes
     with pytest.raises(ValueError, match="weight"):
         show_filters(torch.rand(3, 3))
-
-
-def test_before_after_slider_redraws():
-    a, b = torch.zeros(3, 10, 12), torch.ones(3, 10, 12)
-    box = before_after(a, b)
-    slider = box.children[0]
-    assert slider.max == 12 and slider.value == 6
-    slider.value = 3  # the observer redraws without error
-    with pytest.raises(ValueError, match="same shape"):
-        before_after(a, torch.ones(3, 10, 11))
