@@ -59,8 +59,8 @@ def cpu_bf16_line(cpuinfo: str | Path = "/proc/cpuinfo") -> str:
 
 def _data_lines() -> list[str]:
     rows = list_datasets()
-    here = [r["name"] for r in rows if r["kind"] != "fetch" or r.get("fetched")]
-    later = [r["name"] for r in rows if r["kind"] == "fetch" and not r.get("fetched")]
+    here = [r["name"] for r in rows if r["where"] not in ("not fetched", "on request")]
+    later = [r["name"] for r in rows if r["where"] == "not fetched"]
     lines = [f"data        {', '.join(here)}"]
     if later:
         lines.append(f"            sisrlearn data fetch NAME for {', '.join(later)}")

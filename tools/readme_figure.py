@@ -1,6 +1,6 @@
 """The README's figure: one Set5 crop at x4, bicubic against the course's shipped networks.
 
-    python tools/readme_figure.py --out docs/figures/butterfly_x4.png
+python tools/readme_figure.py --out docs/figures/butterfly_x4.png
 """
 
 from __future__ import annotations

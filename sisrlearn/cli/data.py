@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..datasets import dataset_names, fetch, list_datasets
+from ..datasets import data_home, dataset_names, fetch, list_datasets
 
 
 def add_parser(sub) -> None:
@@ -33,7 +33,11 @@ def run_list(args: argparse.Namespace) -> int:
     rows = list_datasets()
     width = max(len(r["name"]) for r in rows)
     for r in rows:
-        print(f"{r['name']:<{width}}  {r['kind']:<10}  {r['where']}")
+        images = f"{r['images']} images" if r["images"] else "weights"
+        print(
+            f"{r['name']:<{width}}  {r['kind']:<10}  {images:<11}  {r['size']:<14.14}  {r['where']}"
+        )
+    print(f"cache: {data_home()} (set SISRLEARN_DATA to move it)")
     return 0
 
 
