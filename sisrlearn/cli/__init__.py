@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import sys
 from collections.abc import Sequence
 
@@ -87,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print("\nsisrlearn: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`sisrlearn data list | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _expected(err: Exception) -> bool:

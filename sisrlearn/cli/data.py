@@ -35,7 +35,7 @@ def run_list(args: argparse.Namespace) -> int:
     for r in rows:
         images = f"{r['images']} images" if r["images"] else "weights"
         print(
-            f"{r['name']:<{width}}  {r['kind']:<10}  {images:<11}  {r['size']:<14.14}  {r['where']}"
+            f"{r['name']:<{width}}  {r['kind']:<10}  {images:<11}  {r['size']:<38.38}  {r['where']}"
         )
     print(f"cache: {data_home()} (set SISRLEARN_DATA to move it)")
     return 0
