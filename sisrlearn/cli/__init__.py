@@ -78,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = [a for a in argv if a != "--debug"]
     try:
         return args.func(args)
+    except BrokenPipeError:  # the reader went away (`sisrlearn data list | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as err:
         if args.debug or not _expected(err):
             raise
@@ -88,9 +91,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print("\nsisrlearn: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # the reader went away (`sisrlearn data list | head`)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 def _expected(err: Exception) -> bool:
