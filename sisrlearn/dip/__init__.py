@@ -18,6 +18,7 @@ from .bench_method import register_bench_method, sr_method
 from .core import (
     DOWNSAMPLERS,
     DIPResult,
+    downsampling_matrices,
     ema_update,
     fit_prior,
     masked_mse,
@@ -31,5 +32,5 @@ __all__ = [
     "DIPResult", "noise_input", "masked_mse", "sr_data_term", "ema_update", "fit_prior",
     "dip_denoise", "dip_jpeg", "dip_inpaint", "dip_super_resolve", "impedance",
     "iterations_to_mse", "sr_method", "register_bench_method", "IMPEDANCE_TARGETS",
-    "DOWNSAMPLERS",
+    "DOWNSAMPLERS", "downsampling_matrices",
 ]  # fmt: skip
