@@ -127,7 +127,7 @@ def reuse_freed_memory(limit: int = 1 << 30) -> Iterator[None]:
     glibc's ``malloc`` serves a request above 32 MiB with a fresh ``mmap`` and unmaps it when
     it is freed, so every such tensor (a 128-channel 256x256 float32 feature map is 32 MiB)
     pays a page fault per 4 KiB page on first touch, at every step. In a CPU DIP iteration
-    that is about a fifth of the time (``docs/benchmarks.md``). Inside the block, requests up
+    that is 15-20% of the time (``docs/benchmarks.md``). Inside the block, requests up
     to ``limit`` bytes come from the heap and freed ones stay there. Afterwards the
     thresholds are set to glibc's dynamic ceiling (32 MiB mmap, 64 MiB trim). A no-op with
     another C library, or when ``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` are set.

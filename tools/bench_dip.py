@@ -6,7 +6,8 @@ three implementations timed in one process, interleaved:
                Lanczos-2 downsampler as a strided convolution, Adam (learning rate 0.01),
                input noise 0.03, the closure's PSNR of the LR and HR outputs at every step
     previous   sisrlearn's fit_prior before its speed-up (the loop and the network forward
-               kept below for comparison, the data term through ``imresize``)
+               kept below for comparison, the data term through ``imresize``); also run
+               inside ``reuse_freed_memory`` alone, to show what the allocator change buys
     fit_prior  sisrlearn.dip.dip_super_resolve now, float32 (``--bf16``: also with bfloat16
                autocast)
 
@@ -41,7 +42,7 @@ from sisrlearn.dip import dip_super_resolve, noise_input, sr_data_term
 from sisrlearn.images import sample
 from sisrlearn.models.dip import SkipNet, count_parameters
 from sisrlearn.resize import imresize
-from sisrlearn.runtime import autocast, cpu_has_bf16
+from sisrlearn.runtime import autocast, cpu_has_bf16, reuse_freed_memory
 
 SCALE = 4
 
@@ -241,11 +242,18 @@ class _Clock:
         self.last = now
 
 
-def run_previous(hr, lr, iterations: int, seed: int) -> list:
+def run_previous(hr, lr, iterations: int, seed: int, reuse: bool = False) -> list:
+    """The previous loop; ``reuse``: inside ``reuse_freed_memory`` (that change alone)."""
     torch.manual_seed(seed)
     net = SkipNet(32, hr.shape[0])
     lr_b = lr[None]
     clock = _Clock()
+    with reuse_freed_memory() if reuse else contextlib.nullcontext():
+        _run_previous(net, lr_b, hr, iterations, seed, clock)
+    return clock.times
+
+
+def _run_previous(net, lr_b, hr, iterations, seed, clock) -> None:
     previous_fit_prior(
         lambda out: sr_data_term(out, lr_b, SCALE, "lanczos2"),
         tuple(hr.shape[-2:]),
@@ -256,7 +264,6 @@ def run_previous(hr, lr, iterations: int, seed: int) -> list:
         generator=torch.Generator().manual_seed(seed),
         on_step=clock,
     )
-    return clock.times
 
 
 def run_current(hr, lr, iterations: int, seed: int, bf16: bool) -> list:
@@ -347,15 +354,27 @@ def profile_breakdown(fn: Callable[[], object], iterations: int) -> dict[str, fl
     return {key: value / iterations for key, value in totals.items()}
 
 
+_PHASES = ("input_noise", "forward", "data_term", "backward", "optimizer", "ema")
+
+
 def print_profile(breakdowns: dict[str, dict[str, float]]) -> None:
+    """One markdown table: each phase, then (forward, backward) its operators by kind."""
     names = list(breakdowns)
-    keys = {k for b in breakdowns.values() for k in b}
-    keys = sorted(keys, key=lambda k: -max(b.get(k, 0.0) for b in breakdowns.values()))
+
+    def row(label: str, key: str) -> None:
+        cells = " | ".join(f"{breakdowns[n].get(key, 0.0):.0f}" for n in names)
+        print(f"| {label} | {cells} |")
+
     print("\n| part (ms per iteration) | " + " | ".join(names) + " |")
     print("|---|" + "---:|" * len(names))
-    for key in keys:
-        cells = " | ".join(f"{breakdowns[n].get(key, 0.0):.0f}" for n in names)
-        print(f"| {key} | {cells} |")
+    for phase in _PHASES:
+        row(f"**{phase}**", phase)
+        prefix = f"{phase}: "
+        kinds = {k for b in breakdowns.values() for k in b if k.startswith(prefix)}
+        for key in sorted(kinds, key=lambda k: -max(b.get(k, 0.0) for b in breakdowns.values())):
+            row(f"&nbsp;&nbsp;{key[len(prefix) :]}", key)
+    totals = {n: sum(b.get(p, 0.0) for p in _PHASES) for n, b in breakdowns.items()}
+    print("| **total** | " + " | ".join(f"{totals[n]:.0f}" for n in names) + " |")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -378,6 +397,7 @@ def main(argv: list[str] | None = None) -> None:
     methods = {
         "reference (official loop)": lambda: reference_loop(hr, lr, n, seed),
         "previous fit_prior": lambda: run_previous(hr, lr, n, seed),
+        "previous, freed memory reused": lambda: run_previous(hr, lr, n, seed, reuse=True),
         "fit_prior float32": lambda: run_current(hr, lr, n, seed, bf16=False),
     }
     if args.bf16:

@@ -66,11 +66,14 @@ def run_image(
     lr_img, reference = prepare(hr, SCALE, "matlab", channels="rgb")
     lr_img = lr_img.float().clamp(0, 1)
     started = time.perf_counter()
+    last = [0, started]  # step and time of the previous report
 
     def log(step: int, output: torch.Tensor, average: torch.Tensor) -> None:
-        seconds = time.perf_counter() - started
+        now = time.perf_counter()
+        recent = (now - last[1]) / (step - last[0])
+        last[:] = [step, now]
         psnr_ema = evaluate(average[0].clamp(0, 1), reference, SCALE)["psnr"]
-        speed = f"{seconds / step:.3f} s/iteration"
+        speed = f"{recent:.3f} s/iteration (mean {(now - started) / step:.3f})"
         print(f"{name} step {step}/{steps}: {speed}, PSNR (Y, EMA) {psnr_ema:.2f} dB", flush=True)
 
     torch.manual_seed(0)

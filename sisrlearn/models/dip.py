@@ -40,7 +40,7 @@ class _PointwiseConv(nn.Conv2d):
 
     Same parameters (and ``state_dict``) as ``nn.Conv2d(c_in, c_out, 1)``. On a channels-last
     (N, C, H, W) tensor the pixels are the rows of an (N*H*W, C) matrix, so the convolution is
-    ``F.linear``: on the CPU its backward is about 1.5x faster than the convolution kernels'
+    ``F.linear``: on the CPU its backward is about 1.4x faster than the convolution kernels'
     (2x for the 3-channel output layer), see ``docs/benchmarks.md``. Other layouts use the
     convolution.
     """
