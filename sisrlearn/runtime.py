@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import platform
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["get_device", "set_seed", "fast_mode", "budget", "autocast", "bf16_layout"]
+__all__ = [
+    "get_device",
+    "set_seed",
+    "fast_mode",
+    "budget",
+    "autocast",
+    "bf16_layout",
+    "cpu_has_bf16",
+    "bf16_pays_off",
+    "reuse_freed_memory",
+]
 
 
 def get_device() -> torch.device:
@@ -69,6 +81,25 @@ def autocast(device: torch.device | str, *, cpu: bool = False) -> contextlib.Abs
     return contextlib.nullcontext()
 
 
+def cpu_has_bf16(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
+    """True when the CPU has bfloat16 units (the ``amx_bf16`` or ``avx512_bf16`` flag, Linux).
+
+    Without ``/proc/cpuinfo`` (macOS, Windows) the answer is False: float32 is the safe choice.
+    """
+    try:
+        flags = set(Path(cpuinfo).read_text().split())
+    except OSError:
+        return False
+    return not flags.isdisjoint({"amx_bf16", "avx512_bf16"})
+
+
+def bf16_pays_off(device: torch.device | str) -> bool:
+    """Whether bfloat16 autocast is the faster choice on ``device``: CUDA, or a CPU with
+    bfloat16 units (:func:`cpu_has_bf16`). Elsewhere float32 is faster."""
+    device = torch.device(device)
+    return device.type == "cuda" or (device.type == "cpu" and cpu_has_bf16())
+
+
 def bf16_layout(device: torch.device | str, *modules: nn.Module, cpu: bool) -> torch.memory_format:
     """The memory format to train in beside :func:`autocast` (``cpu`` as there).
 
@@ -93,3 +124,47 @@ def cpu_model(cpuinfo: str | Path = "/proc/cpuinfo") -> str:
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
+
+
+# glibc's mallopt parameters (malloc.h) and the ceiling of its dynamic mmap threshold (64-bit)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def reuse_freed_memory(limit: int = 1 << 30) -> Iterator[None]:
+    """Keep large freed tensors' memory in the process for reuse while the block runs (glibc).
+
+    glibc's ``malloc`` serves a request above 32 MiB with a fresh ``mmap`` and unmaps it when
+    it is freed, so every such tensor (a 128-channel 256x256 float32 feature map is 32 MiB)
+    pays a page fault per 4 KiB page on first touch, at every step. In a CPU DIP iteration
+    that is 15-20% of the time (``docs/benchmarks.md``). Inside the block, requests up
+    to ``limit`` bytes come from the heap and freed ones stay there. Afterwards the
+    thresholds are set to glibc's dynamic ceiling (32 MiB mmap, 64 MiB trim). A no-op with
+    another C library, or when ``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` are set.
+    """
+    mallopt = _glibc_mallopt()
+    if mallopt is None or not 0 < limit < 2**31:
+        yield
+        return
+    mallopt(_M_MMAP_THRESHOLD, limit)
+    mallopt(_M_TRIM_THRESHOLD, limit)
+    try:
+        yield
+    finally:
+        mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)
+        mallopt(_M_TRIM_THRESHOLD, 2 * _MMAP_THRESHOLD_MAX)
+
+
+def _glibc_mallopt():
+    """glibc's ``mallopt``, or None (another C library, or the user tuned malloc already)."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    if {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"} & set(os.environ):
+        return None
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return None
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    return mallopt

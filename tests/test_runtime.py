@@ -1,7 +1,17 @@
 import pytest
 import torch
 
-from sisrlearn.runtime import autocast, bf16_layout, budget, fast_mode, get_device, set_seed
+from sisrlearn.runtime import (
+    autocast,
+    bf16_layout,
+    bf16_pays_off,
+    budget,
+    cpu_has_bf16,
+    fast_mode,
+    get_device,
+    reuse_freed_memory,
+    set_seed,
+)
 
 
 def test_get_device_is_usable():
@@ -51,3 +61,38 @@ def test_bf16_layout_puts_modules_in_channels_last_only_for_cpu_bf16():
     assert bf16_layout("cpu", conv, cpu=True) is torch.channels_last
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
     assert not conv.weight.is_contiguous()
+
+
+def test_cpu_has_bf16_reads_the_cpu_flags(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("flags\t\t: fpu sse avx512f amx_tile amx_bf16\n")
+    assert cpu_has_bf16(info)
+    info.write_text("flags\t\t: fpu sse avx512f avx512_bf16\n")
+    assert cpu_has_bf16(info)
+    info.write_text("flags\t\t: fpu sse avx2 avx512f amx_tile\n")  # no bf16 unit
+    assert not cpu_has_bf16(info)
+    assert not cpu_has_bf16(tmp_path / "missing")
+    assert bf16_pays_off("cpu") == cpu_has_bf16()
+    assert bf16_pays_off(torch.device("cuda", 0))  # a GPU always takes bfloat16 autocast
+
+
+def test_reuse_freed_memory_leaves_results_alone():
+    x = torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(0))
+    expected = torch.nn.functional.avg_pool2d(x, 2)
+    with reuse_freed_memory():
+        big = torch.ones(9 * 1024 * 1024)  # 36 MiB, above glibc's default mmap threshold
+        assert float(big.sum()) == 9 * 1024 * 1024
+        del big
+        assert torch.equal(torch.nn.functional.avg_pool2d(x, 2), expected)
+    with reuse_freed_memory(limit=0):  # an out-of-range limit is ignored
+        assert torch.equal(torch.nn.functional.avg_pool2d(x, 2), expected)
+
+
+def test_reuse_freed_memory_respects_a_tuned_malloc(monkeypatch):
+    from sisrlearn import runtime
+
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    assert runtime._glibc_mallopt() is None
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
+    monkeypatch.setattr(runtime.platform, "libc_ver", lambda: ("musl", "1.2"))
+    assert runtime._glibc_mallopt() is None

@@ -21,6 +21,7 @@ fitted to every frame's processed version removes the flicker before it fits it.
 from .core import (
     DOWNSAMPLERS,
     DIPResult,
+    downsampling_matrices,
     ema_update,
     fit_prior,
     masked_mse,
@@ -56,6 +57,7 @@ __all__ = [
     "sr_method",
     "IMPEDANCE_TARGETS",
     "DOWNSAMPLERS",
+    "downsampling_matrices",
     "VideoPriorResult",
     "frame_cnn",
     "panning_video",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -15,7 +16,7 @@ from tqdm.auto import tqdm
 from ..metrics import psnr
 from ..models.dip import SkipNet
 from ..resize import imresize
-from ..runtime import autocast
+from ..runtime import autocast, bf16_pays_off, reuse_freed_memory
 from ..train import History
 
 DOWNSAMPLERS = ("bicubic", "lanczos2")
@@ -64,6 +65,40 @@ def sr_data_term(
     return ((imresize(output, 1 / scale, kernel=kernel) - lr_img) ** 2).mean()
 
 
+def downsampling_matrices(
+    size: tuple[int, int],
+    scale: int,
+    downsampler: str = "bicubic",
+    *,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The data term's downsampler as two matrices: ``d(x) = a_h @ x @ a_w.T``.
+
+    MATLAB's resize (``imresize``) is linear and separable, so for an (..., H, W) image it is
+    an (H / scale, H) matrix on the rows and a (W / scale, W) one on the columns. Built once
+    per run instead of resizing at every step: resizing the unit vectors of one axis (with
+    the other axis of length 1, which passes through) gives the columns of its matrix, in
+    float64, so ``d(x)`` equals ``imresize(x, 1 / scale, kernel=...)`` to float rounding.
+
+    Args:
+        size: the high-resolution (H, W); scale: the factor; downsampler: as in
+            :func:`sr_data_term` (``"bicubic"`` or ``"lanczos2"``).
+
+    Returns:
+        ``(a_h, a_w)``, shapes (ceil(H / scale), H) and (ceil(W / scale), W), in ``dtype``.
+    """
+    if downsampler not in DOWNSAMPLERS:
+        raise ValueError(f"downsampler must be one of {DOWNSAMPLERS}, got {downsampler!r}")
+    kernel = {"bicubic": "cubic", "lanczos2": "lanczos2"}[downsampler]
+    matrices = []
+    for n in size:
+        units = torch.eye(n, dtype=torch.float64).reshape(1, n, n, 1)  # channel j: e_j
+        columns = imresize(units, 1 / scale, kernel=kernel)[0, :, :, 0]  # (n, out)
+        matrices.append(columns.T.to(device=device, dtype=dtype).contiguous())
+    return matrices[0], matrices[1]
+
+
 def ema_update(average: torch.Tensor | None, value: torch.Tensor, beta: float) -> torch.Tensor:
     """Exponential moving average ``beta * average + (1 - beta) * value`` (``value`` at first)."""
     value = value.detach()
@@ -102,15 +137,17 @@ def fit_prior(
     snapshot_every: int = 0,
     generator: torch.Generator | None = None,
     device: torch.device | str | None = None,
+    bf16: bool | None = None,
     progress: bool = True,
 ) -> DIPResult:
     """Minimise ``loss_fn(f_theta(z))`` over ``theta`` with Adam; the DIP loop.
 
     Args:
-        loss_fn: data term of the (1, channels, H, W) output, e.g. ``masked_mse``.
+        loss_fn: data term of the (1, channels, H, W) float32 output, e.g. ``masked_mse``.
         size: output (H, W); channels: output channels.
         steps: Adam iterations (the paper: 1800-3000 for denoising, 2000 for SR x4).
-        net: the generator (default: the paper's ``SkipNet``); its device is used.
+        net: the generator (default: the paper's ``SkipNet``); its device is used. It is put
+            in channels-last memory format (faster convolutions on CPUs and GPUs).
         input_noise_std: std of the Gaussian added to ``z`` at every step (paper: 1/30 for
             denoising, 0.03 for SR and inpainting; 0 disables it).
         ema: weight of the exponential moving average of the outputs (paper: 0.99; 0 = off).
@@ -121,6 +158,9 @@ def fit_prior(
         callback: ``callback(step, output, average)`` every ``eval_every`` steps (figures).
         snapshot_every: keep the output every that many steps in ``DIPResult.snapshots``.
         generator: seeds ``z`` and the input perturbations (reproducible runs).
+        bf16: run the network under bfloat16 autocast; None (default) chooses it where it
+            pays off (``runtime.bf16_pays_off``: CUDA, or a CPU with AMX/AVX512-BF16 units),
+            float32 elsewhere. Pass False for float32 results that match across machines.
     """
     _check_options(steps, learning_rate, input_noise_std, ema, eval_every, snapshot_every)
     if backtrack is not None and not backtrack > 1:
@@ -129,44 +169,77 @@ def fit_prior(
     if device is not None:
         net.to(device)
     device = next(net.parameters()).device
-    channels_last = device.type == "cuda"  # faster convolutions with bf16 on GPUs
-    fmt = torch.channels_last if channels_last else torch.contiguous_format
-    net.to(memory_format=fmt).train()  # BatchNorm uses the statistics of this one image
-    z = noise_input(size, input_channels, generator=generator).to(device, memory_format=fmt)
+    bf16 = bf16_pays_off(device) if bf16 is None else bool(bf16)
+    amp = autocast(device, cpu=True) if bf16 else contextlib.nullcontext()
+    net.to(memory_format=torch.channels_last).train()  # BatchNorm: this one image's statistics
+    z = noise_input(size, input_channels, generator=generator)
+    z = z.to(device, memory_format=torch.channels_last)
+    noise = torch.empty(z.shape) if input_noise_std else None  # for the CPU generator
     target = target.to(device) if target is not None else None
-    opt = torch.optim.Adam(net.parameters(), lr=learning_rate)
+    fused = device.type in ("cpu", "cuda")  # one kernel for all parameters
+    opt = torch.optim.Adam(net.parameters(), lr=learning_rate, fused=fused or None)
     history, result = History(), DIPResult(torch.empty(0), torch.empty(0), History())
     guard = _Backtracker(backtrack, result)
     average = None
     started = time.perf_counter()
-    for step in tqdm(range(1, steps + 1), disable=not progress, desc="DIP", leave=False):
-        z_in = z
-        if input_noise_std:
-            noise = torch.randn(z.shape, generator=generator).to(device, memory_format=fmt)
-            z_in = z + input_noise_std * noise
-        with autocast(device):
-            output = net(z_in)
-        output = output.float().contiguous()
-        loss = loss_fn(output)
-        value = float(loss.detach())
-        if guard.skip(value, net, opt, step):
-            continue
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        last = output.detach()
-        average = ema_update(average, last, ema) if ema else last
-        history.step.append(step)
-        history.loss.append(value)
-        if (eval_every and step % eval_every == 0) or step == steps:
-            _record_psnr(history, step, target, output, average)
-            if callback is not None:
-                callback(step, output.detach(), average)
-        if snapshot_every and step % snapshot_every == 0:
-            result.snapshots[step] = output.detach().cpu().clone()
+    steps_bar = tqdm(range(1, steps + 1), disable=not progress, desc="DIP", leave=False)
+    with reuse_freed_memory():  # large feature maps: no page faults at every step
+        for step in steps_bar:
+            z_in = _perturbed(z, noise, input_noise_std, generator)
+            with _phase("forward"), amp:
+                output = net(z_in)
+            with _phase("data_term"):
+                output = output.float().contiguous()
+                loss = loss_fn(output)
+                value = float(loss.detach())
+            if guard.skip(value, net, opt, step):
+                continue
+            _step(loss, opt)
+            with _phase("ema"):
+                last = output.detach()
+                average = _ema_in_place(average, last, ema)
+            history.step.append(step)
+            history.loss.append(value)
+            if (eval_every and step % eval_every == 0) or step == steps:
+                _record_psnr(history, step, target, output, average)
+                if callback is not None:
+                    callback(step, last, average)
+            if snapshot_every and step % snapshot_every == 0:
+                result.snapshots[step] = last.cpu().clone()
     history.seconds = time.perf_counter() - started
     result.image, result.last, result.history = average.clamp(0, 1), last, history
     return result
+
+
+def _perturbed(z: torch.Tensor, noise, std: float, generator) -> torch.Tensor:
+    """``z + std * n``, ``n`` ~ N(0, 1) drawn into the CPU buffer ``noise`` (``std = 0``: z)."""
+    if not std:
+        return z
+    with _phase("input_noise"):
+        torch.randn(z.shape, generator=generator, out=noise)
+        return z + std * noise.to(z.device)  # channels-last, like z
+
+
+def _phase(name: str) -> contextlib.AbstractContextManager:
+    """A label for ``torch.profiler`` (``dip.forward``, ...): where an iteration's time goes."""
+    return torch.profiler.record_function(f"dip.{name}")
+
+
+def _step(loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
+    with _phase("backward"):
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+    with _phase("optimizer"):
+        opt.step()
+
+
+def _ema_in_place(average: torch.Tensor | None, value: torch.Tensor, beta: float) -> torch.Tensor:
+    """:func:`ema_update` without a new tensor per step (``beta = 0``: no average)."""
+    if not beta:
+        return value
+    if average is None:
+        return value.clone()
+    return average.lerp_(value, 1 - beta)  # average + (1 - beta) * (value - average)
 
 
 class _Backtracker:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import torch
 
 from .._validate import as_batch, check_scale, unbatch
-from .core import DOWNSAMPLERS, DIPResult, _net_device, fit_prior, masked_mse, sr_data_term
+from .core import (
+    DOWNSAMPLERS,
+    DIPResult,
+    _net_device,
+    downsampling_matrices,
+    fit_prior,
+    masked_mse,
+)
 
 
 def _finish(result: DIPResult, single: bool) -> DIPResult:
@@ -143,8 +150,14 @@ def dip_super_resolve(
         target = _target(hr_img, torch.empty(1, x0.shape[1], *size), "hr_img")
     device = kwargs.get("device") or _net_device(kwargs.get("net"))
     x0d = x0.to(device)
+    # sr_data_term's imresize, as two matrices built once (not at each of the 2000 steps)
+    a_h, a_w = downsampling_matrices(size, scale, downsampler, device=device)
+
+    def data_term(out: torch.Tensor) -> torch.Tensor:
+        return ((a_h @ out @ a_w.T - x0d) ** 2).mean()
+
     result = fit_prior(
-        lambda out: sr_data_term(out, x0d, scale, downsampler),
+        data_term,
         size,
         x0.shape[1],
         steps=steps,
