@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from ._validate import check_scale
 from .datasets import bundled_benchmarks, resolve_dataset
+from .files import atomic_write_text
 from .images import list_images, load_image
 from .methods import get_method, score_method
 from .metrics import PROTOCOLS
@@ -127,22 +128,18 @@ def markdown_table(rows: Sequence[dict]) -> str:
 def write_markdown(table: str, path: str | Path, markers: tuple[str, str] = MARKERS) -> Path:
     """Put ``table`` into a Markdown file between the two ``markers`` lines (the rest of the
     file is kept); a new file gets just the marked table. A file without markers is refused.
-    The file is replaced atomically (a failed write leaves the old one whole)."""
+    The file is replaced atomically (``sisrlearn.files.atomic_write_text``): a failed write
+    leaves the old one whole."""
     path = Path(path)
     block = f"{markers[0]}\n{table}\n{markers[1]}"
-    text = path.read_text() if path.exists() else None
+    text = path.read_text(encoding="utf-8") if path.exists() else None
     if text is None:
         new = block + "\n"
     else:
         check_markers(text, path, markers)
         start, end = text.find(markers[0]), text.find(markers[1])
         new = text[:start] + block + text[end + len(markers[1]) :]
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(new)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write_text(path, new, overwrite=True)
     return path
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import nbformat
 
+from .files import atomic_write_text
+
 __all__ = ["build_student", "build_all", "student_text"]
 
 _HINT = "# HINT:"
@@ -102,7 +104,5 @@ def build_all(
                 f"{target} exists and differs; pass overwrite=True (--overwrite) to replace it"
             )
         out.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(text)
-        tmp.replace(target)
+        atomic_write_text(target, text, overwrite=overwrite)
     return changed

@@ -52,8 +52,12 @@ __all__ = [
 
 INTERPOLATORS = ("bicubic", "nearest", "bilinear", "lanczos")
 
-# Above this many LR pixels, ``upscale`` works in tiles by default (bounded memory).
+# Above this many LR pixels, ``upscale`` works in tiles by default (bounded memory), tiles
+# whose upscaled side is about AUTO_TILE_SIDE pixels (64 LR pixels at least). A network's
+# activations on one tile dominate the memory beside the output itself: one 64-channel float32
+# activation of a 768-pixel tile with its context is about 180 MB.
 AUTO_TILE_PIXELS = 512 * 512
+AUTO_TILE_SIDE = 768
 
 
 @dataclass(frozen=True)
@@ -228,7 +232,8 @@ def upscale(
             is cut with ``overlap`` extra LR pixels on every side and only its centre is kept,
             so the result equals the untiled one when ``overlap`` covers the method's
             receptive field. ``"auto"`` (default) tiles images above ``AUTO_TILE_PIXELS`` LR
-            pixels, with tiles whose upscaled side is about 1024 pixels; None never tiles.
+            pixels, with tiles whose upscaled side is about ``AUTO_TILE_SIDE`` pixels; None
+            never tiles.
         overlap: LR pixels of context around each tile (16 covers the course's networks).
         progress: a progress bar over the tiles.
     """
@@ -244,8 +249,7 @@ def upscale(
             f"{limit / 1e6:.0f} (set SISRLEARN_MAX_PIXELS to raise it)"
         )
     if tile == "auto":
-        big = h * w > AUTO_TILE_PIXELS and method.tileable
-        tile = max(64, 1024 // scale) if big else None
+        tile = _auto_tile(h, w, scale) if method.tileable else None
     if tile is None:
         return apply_method(method, img, scale).clamp(0.0, 1.0)
     if isinstance(tile, bool) or not isinstance(tile, int) or tile < 8:
@@ -254,7 +258,7 @@ def upscale(
         raise ValueError(f"overlap must be a non-negative int, got {overlap!r}")
     if not method.tileable:
         raise ValueError(f"method {method.name!r} fits the whole image: use tile=None")
-    out = torch.empty(n, c, h * scale, w * scale, dtype=lr.dtype)
+    out = torch.empty(n, c, h * scale, w * scale, dtype=lr.dtype)  # the one full-size tensor
     corners = [(top, left) for top in range(0, h, tile) for left in range(0, w, tile)]
     for top, left in tqdm(corners, disable=not progress, desc="tiles", unit="tile"):
         t0, l0 = max(top - overlap, 0), max(left - overlap, 0)
@@ -262,8 +266,9 @@ def upscale(
         sr = apply_method(method, lr[..., t0:t1, l0:l1], scale)
         ty, lx = (top - t0) * scale, (left - l0) * scale
         th, tw = (min(top + tile, h) - top) * scale, (min(left + tile, w) - left) * scale
-        piece = sr[..., ty : ty + th, lx : lx + tw].clamp(0.0, 1.0).cpu()
-        out[..., top * scale : top * scale + th, left * scale : left * scale + tw] = piece
+        window = out[..., top * scale : top * scale + th, left * scale : left * scale + tw]
+        window.copy_(sr[..., ty : ty + th, lx : lx + tw]).clamp_(0.0, 1.0)
+        del sr
     return unbatch(out, single)
 
 
@@ -284,8 +289,13 @@ def tile_count(shape: tuple[int, int], scale: int, tile: int | str | None = "aut
     """How many tiles ``upscale`` cuts an (H, W) LR image into (1: untiled)."""
     h, w = shape
     if tile == "auto":
-        tile = max(64, 1024 // scale) if h * w > AUTO_TILE_PIXELS else None
+        tile = _auto_tile(h, w, scale)
     return 1 if tile is None else math.ceil(h / tile) * math.ceil(w / tile)
+
+
+def _auto_tile(h: int, w: int, scale: int) -> int | None:
+    """The LR tile side ``tile="auto"`` picks for an (h, w) image, or None (untiled)."""
+    return max(64, AUTO_TILE_SIDE // scale) if h * w > AUTO_TILE_PIXELS else None
 
 
 def score_method(

@@ -7,11 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from ..bench import MARKERS, benchmark, check_markers, markdown_table, write_markdown
+from ..bench import MARKERS, benchmark, markdown_table, write_markdown
 from ..datasets import resolve_dataset
+from ..files import atomic_write_text
 from ..images import list_images
 from ..methods import get_method, method_names
-from .common import check_output_file, positive_int
+from .common import UsageError, check_markdown_file, check_output_file, positive_int
 
 
 def add_parser(sub) -> None:
@@ -75,11 +76,14 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     # every output and name is checked before the (possibly long) benchmark starts
     if args.markdown:
-        md = check_output_file(args.markdown, flag="--markdown", overwrite=True)
-        if md.exists():
-            check_markers(md.read_text(), md, MARKERS)
+        check_markdown_file(args.markdown, MARKERS, flag="--markdown")
     if args.json:
-        check_output_file(args.json, flag="--json", overwrite=args.overwrite)
+        json_file = check_output_file(args.json, flag="--json", overwrite=args.overwrite)
+        if args.markdown and json_file.resolve() == Path(args.markdown).resolve():
+            raise UsageError(f"--json and --markdown name the same file {json_file}")
+    bad = [s for s in args.scales if s < 2]
+    if bad:
+        raise UsageError(f"--scale must be 2 or more (x1 is no super-resolution), got {bad[0]}")
     if args.steps is not None and "dip" not in args.methods:
         raise ValueError("--steps sets the iterations of the dip method; add dip to --method")
     valid = method_names()
@@ -103,10 +107,8 @@ def run(args: argparse.Namespace) -> int:
     print(table)
     if args.markdown:
         print(f"wrote the table into {write_markdown(table, args.markdown)}", file=sys.stderr)
-    if args.json:
-        path = Path(args.json)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(rows, indent=2) + "\n")
-        tmp.replace(path)
+    if args.json:  # written whole or not at all (the old file stays until then)
+        text = json.dumps(rows, indent=2) + "\n"
+        path = atomic_write_text(args.json, text, overwrite=args.overwrite)
         print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -4,17 +4,24 @@ checks done before any long work, and ``UsageError`` (a mistake reported in one 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..bench import check_markers
+from ..files import check_writable
+
 __all__ = [
     "UsageError",
     "add_run_options",
+    "check_markdown_file",
     "check_output_file",
+    "learning_rate",
     "model_kwargs",
+    "non_negative_int",
     "positive_float",
     "positive_int",
     "run_options",
@@ -36,6 +43,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """argparse type: an int >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
 def positive_float(text: str) -> float:
     """argparse type: a finite number > 0."""
     try:
@@ -44,6 +62,17 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
     if not (value > 0 and value < float("inf")):
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def learning_rate(text: str) -> float:
+    """argparse type: a learning rate, a number in (0, 10] (more is a typo: it diverges)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 10], got {text!r}") from None
+    if not 0 < value <= 10:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 10], got {text!r}")
     return value
 
 
@@ -56,32 +85,66 @@ def check_output_file(
     inputs: Sequence[str | Path] = (),
     create_folder: bool = False,
 ) -> Path:
-    """Check, before any work, that ``path`` can be written: the right suffix, a writable
-    folder (``create_folder``: one that can be made), not a folder itself, not one of the
-    ``inputs`` unless ``overwrite``, and not an existing file unless ``overwrite``."""
+    """Check, before any work, that ``path`` can be written; return it.
+
+    The checks of :func:`sisrlearn.files.check_writable` (a writable folder, or with
+    ``create_folder`` one that can be made; not a folder itself; not a dangling symlink), plus
+    the right suffix, a file name short enough for the temporary file written beside it, not
+    one of the ``inputs`` and not an existing file, unless ``overwrite``. Every refusal is a
+    ``UsageError`` that names ``flag`` and the file.
+    """
     path = Path(path)
     if suffixes is not None and path.suffix.lower() not in suffixes:
         raise UsageError(f"{flag} must end in one of {', '.join(sorted(suffixes))}, got {path}")
-    if path.is_dir():
-        raise UsageError(f"{flag} {path} is a folder; give a file name")
-    if path.is_symlink() and not path.exists():
-        raise UsageError(f"{flag} {path} is a dangling symbolic link; remove it or pick a name")
-    folder = path.parent if str(path.parent) else Path(".")
-    if create_folder:  # the nearest existing folder above must be writable
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
-    if not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "does not exist"
-        raise UsageError(f"{flag} {path}: {folder} {what}")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"{flag} {path}: folder {folder} is not writable")
-    if len(path.name.encode()) > 255 - 8:  # room for the temporary name beside it
-        raise UsageError(f"{flag} {path}: the file name is too long")
-    if path.exists() and not overwrite:
-        raise UsageError(f"{flag} {path} exists; pass --overwrite to replace it")
-    same = [p for p in inputs if path.exists() and Path(p).exists() and path.samefile(p)]
-    if same and not overwrite:
-        raise UsageError(f"{flag} {path} is the input file; pass --overwrite to replace it")
+    try:
+        target = check_writable(path, overwrite=True, make_parents=create_folder)
+    except OSError as err:
+        if err.errno == errno.ENAMETOOLONG:
+            raise UsageError(f"{flag} {path}: a file name is too long") from None
+        raise UsageError(f"{flag} {path}: {err}") from None
+    except ValueError as err:
+        raise UsageError(f"{flag} {path}: {err}") from None
+    longest = _name_max(target.parent) - TEMP_NAME_EXTRA
+    if len(target.name.encode()) > longest:
+        raise UsageError(
+            f"{flag} {path}: the file name is too long ({len(target.name.encode())} bytes; "
+            f"at most {longest} here)"
+        )
+    if target.exists() and not overwrite:
+        same = any(Path(p).exists() and target.samefile(p) for p in inputs)
+        what = "is the input file" if same else "exists"
+        raise UsageError(f"{flag} {path} {what}; pass --overwrite to replace it")
+    return path
+
+
+# What the temporary file beside the target adds to its name: ".NAME.XXXXXXXX.tmp".
+TEMP_NAME_EXTRA = 14
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name the file system of ``folder`` (or the nearest existing folder
+    above it) accepts, in bytes."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def check_markdown_file(path: str | Path, markers: tuple[str, str], *, flag: str) -> Path:
+    """Check, before any work, that a Markdown table can be put into ``path``: writable, and
+    if it exists, readable UTF-8 text with the two ``markers`` lines."""
+    path = check_output_file(path, flag=flag, overwrite=True)
+    if path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"{flag} {path} is not a UTF-8 text file") from None
+        try:
+            check_markers(text, path, markers)
+        except ValueError as err:
+            raise UsageError(f"{flag} {err}") from None
     return path
 
 
@@ -141,10 +204,21 @@ def add_run_options(p: argparse.ArgumentParser, *, every: int) -> None:
 
 def run_options(args: argparse.Namespace) -> dict:
     """The keyword arguments of a resumable training run (``add_run_options``' flags)."""
-    if args.out is not None:
-        check_output_file(
+    if args.out is not None:  # the weights, the record and the checkpoint beside them
+        out = check_output_file(
             args.out, flag="--out", overwrite=True, suffixes=[".pt"], create_folder=True
         )
+        for suffix in (".json", ".ckpt"):
+            check_output_file(
+                out.with_suffix(suffix), flag="--out", overwrite=True, create_folder=True
+            )
+        if args.resume and not out.with_suffix(".ckpt").is_file():
+            raise UsageError(
+                f"--resume: there is no checkpoint {out.with_suffix('.ckpt')} (it is written "
+                f"while training with --out {out})"
+            )
+    elif args.resume:
+        raise UsageError("--resume needs --out FILE.pt (the checkpoint FILE.ckpt is beside it)")
     return dict(
         data=args.data,
         out=args.out,

@@ -51,7 +51,8 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output_file(args.out, flag="--out", overwrite=args.overwrite, suffixes=[".pt"])
+    out = check_output_file(args.out, flag="--out", overwrite=args.overwrite, suffixes=[".pt"])
+    check_output_file(out.with_suffix(".json"), flag="--out", overwrite=args.overwrite)
     out = learn_dictionary(
         args.data,
         args.scale,

@@ -6,7 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+import nbformat
+
 from ..exercises import build_all
+from ..files import check_writable
 from .common import UsageError
 
 
@@ -48,7 +51,30 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--solutions must be a folder of notebooks, got {solutions}")
     if out.exists() and out.resolve() == solutions.resolve():
         raise UsageError(f"--out {out} is the --solutions folder: the answers would be lost")
-    changed = build_all(solutions, out, check=args.check, overwrite=args.overwrite)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file; give the folder of the student notebooks")
+    for source in sorted(solutions.glob("*.ipynb")):  # every notebook read before any write
+        try:
+            nbformat.read(str(source), as_version=4)
+        except Exception as err:  # noqa: BLE001 - nbformat raises several types
+            raise UsageError(f"--solutions: {source} is not a readable notebook") from err
+    if not args.check:
+        try:
+            check_writable(out / "student.ipynb", overwrite=True, make_parents=True)
+        except OSError as err:
+            raise UsageError(f"--out {out}: {err}") from None
+    try:
+        changed = build_all(solutions, out, check=True)
+        kept = [path for path in changed if path.exists()]
+        if kept and not args.check and not args.overwrite:  # refused before any write
+            raise UsageError(
+                "--out: these student notebooks differ from their solutions (a student's "
+                f"work?): {', '.join(str(p) for p in kept)}; pass --overwrite to replace them"
+            )
+        if not args.check:
+            changed = build_all(solutions, out, overwrite=args.overwrite)
+    except ImportError as err:  # nbgrader, a development dependency
+        raise UsageError(str(err)) from None
     if args.check:
         if changed:
             print("out of date: " + ", ".join(str(p) for p in changed), file=sys.stderr)

@@ -7,12 +7,12 @@ import sys
 
 import torch
 
-from ..bench import check_markers, write_markdown
+from ..bench import write_markdown
 from ..models import models_of_kind
 from ..runs.records import hardware
 from ..runtime import get_device
 from ..speed import SPEED_MARKERS, markdown_table, speed_size
-from .common import check_output_file, positive_int
+from .common import check_markdown_file, positive_int
 
 
 def add_parser(sub) -> None:
@@ -64,17 +64,15 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.markdown:
-        md = check_output_file(args.markdown, flag="--markdown", overwrite=True)
-        if md.exists():
-            check_markers(md.read_text(), md, SPEED_MARKERS)
+    if args.markdown:  # checked before the (long) timings start
+        check_markdown_file(args.markdown, SPEED_MARKERS, flag="--markdown")
     rows = speed_size(
         args.models, images=args.data, side=args.side, scale=args.scale, repeats=args.repeats
     )
     table = markdown_table(rows)
     print(table)
-    print(f"hardware: {hardware(torch.device(get_device()))}", file=sys.stderr)
     if args.markdown:
         path = write_markdown(table, args.markdown, SPEED_MARKERS)
         print(f"wrote the table into {path}", file=sys.stderr)
+    print(f"hardware: {hardware(torch.device(get_device()))}", file=sys.stderr)
     return 0

@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 from ..runs import finetune_srgan
-from .common import add_run_options, positive_float, positive_int, run_options
+from .common import add_run_options, learning_rate, positive_float, positive_int, run_options
 from .train import _interrupt, interrupted
 
 
@@ -46,10 +46,10 @@ def add_parser(sub) -> None:
     )
     p.add_argument(
         "--lr",
-        type=positive_float,
+        type=learning_rate,
         default=1e-4,
         metavar="RATE",
-        help="Adam's learning rate, both networks (default: %(default)s)",
+        help="Adam's learning rate, both networks, in (0, 10] (default: %(default)s)",
     )
     p.add_argument(
         "--adversarial-weight",

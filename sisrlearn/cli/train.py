@@ -13,8 +13,8 @@ from ..runs.distributed import leave_process_group
 from .common import (
     UsageError,
     add_run_options,
+    learning_rate,
     model_kwargs,
-    positive_float,
     positive_int,
     run_options,
 )
@@ -46,7 +46,10 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--optimizer", choices=["adam", "sgd"], help="default: the recipe's")
     p.add_argument(
-        "--lr", type=positive_float, metavar="RATE", help="learning rate (default: the recipe's)"
+        "--lr",
+        type=learning_rate,
+        metavar="RATE",
+        help="learning rate, in (0, 10] (default: the recipe's)",
     )
     p.add_argument(
         "--batch-size",
@@ -136,10 +139,10 @@ def _train_color(args: argparse.Namespace) -> int:
         train_color_model(
             args.model,
             options["data"],
-            steps=args.steps or 1000,
-            patch_size=args.patch_size or 64,
-            batch_size=args.batch_size or 16,
-            learning_rate=args.lr or 1e-3,
+            steps=_given(args.steps, 1000),
+            patch_size=_given(args.patch_size, 64),
+            batch_size=_given(args.batch_size, 16),
+            learning_rate=_given(args.lr, 1e-3),
             rebalance=not args.no_rebalance,
             model_kwargs=model_kwargs(args.model_arg),
             out=options["out"],
@@ -155,13 +158,19 @@ def _train_color(args: argparse.Namespace) -> int:
     return 0
 
 
+def _given(value, default):
+    """An explicit value is used (or refused by the library), never replaced by the default."""
+    return default if value is None else value
+
+
 def interrupted(out: str | None) -> int:
     """Exit status 130 after Ctrl-C, saying what was kept."""
     import sys
 
     ckpt = Path(out).with_suffix(".ckpt") if out else None
     if ckpt is not None and ckpt.is_file():
-        print(f"\ninterrupted: checkpoint {ckpt}; continue with --resume", file=sys.stderr)
+        kept = f"checkpoint {ckpt} kept; continue with --resume"
     else:
-        print("\ninterrupted: nothing saved", file=sys.stderr)
+        kept = "nothing saved"
+    print(f"\nsisrlearn: error: interrupted (Ctrl-C); {kept}", file=sys.stderr)
     return 130

@@ -10,12 +10,13 @@ resumed run never mixes two recipes under one record.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 from torch import nn
+
+from ..files import atomic_torch_save
 
 __all__ = ["load_checkpoint", "save_checkpoint"]
 
@@ -31,7 +32,8 @@ def save_checkpoint(
     optimizers: Mapping[str, torch.optim.Optimizer],
     histories: Mapping[str, dict],
 ) -> None:
-    """Write a checkpoint to ``path`` (a temporary file beside it, then renamed)."""
+    """Write a checkpoint to ``path`` atomically (``sisrlearn.files.atomic_torch_save``: the
+    previous checkpoint stays whole until the new one is complete)."""
     state = {
         "format": FORMAT,
         "kind": kind,
@@ -40,13 +42,7 @@ def save_checkpoint(
         "optimizers": {name: opt.state_dict() for name, opt in optimizers.items()},
         "histories": {name: json.dumps(history) for name, history in histories.items()},
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        torch.save(state, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_torch_save(state, path, overwrite=True, make_parents=True)
 
 
 def load_checkpoint(
@@ -67,15 +63,18 @@ def load_checkpoint(
     try:
         state = torch.load(path, map_location=device, weights_only=True)
     except Exception as err:  # noqa: BLE001 - torch raises several types for bad files
-        raise ValueError(f"checkpoint {path} is not readable: {err}") from err
+        raise ValueError(
+            f"checkpoint {path} is not readable (truncated, corrupt or not a checkpoint): "
+            f"{type(err).__name__}"
+        ) from err
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"checkpoint {path} was not written by this version of sisrlearn")
     if state["kind"] != kind:
         raise ValueError(
             f"checkpoint {path} is from a `sisrlearn {state['kind']}` run, not `sisrlearn {kind}`"
         )
-    saved = json.loads(state["settings"])
-    wanted = json.loads(json.dumps(dict(settings), sort_keys=True))
+    saved = _flat(json.loads(state["settings"]))
+    wanted = _flat(json.loads(json.dumps(dict(settings), sort_keys=True)))
     changed = [
         f"{key}: checkpoint {saved.get(key)!r}, now {wanted.get(key)!r}"
         for key in sorted(set(saved) | set(wanted))
@@ -94,3 +93,15 @@ def load_checkpoint(
     except (KeyError, RuntimeError, ValueError) as err:
         raise ValueError(f"checkpoint {path} does not fit this run's networks: {err}") from err
     return {name: json.loads(text) for name, text in state["histories"].items()}
+
+
+def _flat(settings: dict, prefix: str = "") -> dict:
+    """Nested settings as one level, ``{"recipe.batch_size": 16, ...}``, so that a refused
+    resume names each setting that differs, not a whole group of them."""
+    flat = {}
+    for key, value in settings.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

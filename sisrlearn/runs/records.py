@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..files import atomic_write_text, check_writable
 from ..runtime import cpu_model
 from ..train import History, save_weights
 from ..zoo import zoo_entries
@@ -31,7 +31,9 @@ __all__ = [
 
 def check_paths(out, *, resume: bool, overwrite: bool) -> tuple[Path | None, Path | None]:
     """(``OUT.pt``, ``OUT.ckpt``) of a run, or (None, None) without ``out``: refuses to replace
-    an earlier run's files unless ``overwrite``, and to resume without a checkpoint."""
+    an earlier run's files unless ``overwrite``, to resume without a checkpoint, and any of
+    ``OUT.pt``, ``OUT.json``, ``OUT.ckpt`` that could not be written (checked now, before the
+    training, by ``sisrlearn.files.check_writable``; missing folders will be created)."""
     if out is None:
         if resume:
             raise ValueError("resume needs out= (the checkpoint lives beside it)")
@@ -49,6 +51,8 @@ def check_paths(out, *, resume: bool, overwrite: bool) -> tuple[Path | None, Pat
                     f"{path} exists; pass overwrite=True (--overwrite) to replace it "
                     "or resume=True (--resume) to continue"
                 )
+    for path in (out, out.with_suffix(".json"), ckpt):
+        check_writable(path, overwrite=True, make_parents=True)
     return out, ckpt
 
 
@@ -122,10 +126,9 @@ def write_record(
 
 
 def write_json(path: Path, obj: object) -> None:
-    """``obj`` as indented JSON at ``path``, written to a temporary file and renamed."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=1) + "\n")
-    os.replace(tmp, path)
+    """``obj`` as indented JSON at ``path``, replaced atomically (a failed write leaves the old
+    file whole; ``sisrlearn.files.atomic_write_text``)."""
+    atomic_write_text(path, json.dumps(obj, indent=1) + "\n", overwrite=True)
 
 
 def resolve_init(init: str | Path) -> tuple[Path, dict, str]:

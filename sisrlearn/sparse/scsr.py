@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from tqdm.auto import tqdm
 from .._validate import as_batch, check_scale, unbatch
 from ..color import rgb_to_y
 from ..degrade import gaussian_blur
+from ..files import atomic_torch_save, atomic_write_text, check_writable
 from ..images import modcrop
 from ..resize import imresize
 from ..train import read_state_dict, sha256_of
@@ -258,9 +258,9 @@ def save_dictionary(
         "hr_atoms": dictionary.hr_atoms.contiguous(),
         "lr_atoms": dictionary.lr_atoms.contiguous(),
     }
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    # both files checked before either is written; each is replaced atomically
+    check_writable(path.with_suffix(".json"), overwrite=True)
+    atomic_torch_save(state, path, overwrite=overwrite)
     sha = sha256_of(path)
     settings = {
         "patch_size": dictionary.patch_size,
@@ -276,9 +276,7 @@ def save_dictionary(
         **(record or {}),
         "dictionary": settings,
     }
-    tmp = path.with_name(path.name + ".json.tmp")
-    tmp.write_text(json.dumps(meta, indent=1) + "\n")
-    os.replace(tmp, path.with_suffix(".json"))
+    atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=1) + "\n", overwrite=True)
     return sha
 
 
