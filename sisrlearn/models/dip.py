@@ -255,8 +255,9 @@ class ResNetPrior(nn.Module):
             raise ValueError(f"num_blocks must be a positive int, got {num_blocks!r}")
         self.conv_first = _block(in_channels, num_features, 3)
         self.body = nn.Sequential(*[_ResBlock(num_features) for _ in range(num_blocks)])
-        self.conv_last = nn.Sequential(_block(num_features, num_features, 3),
-                                       _PointwiseConv(num_features, out_channels, 1))  # fmt: skip
+        self.conv_last = nn.Sequential(
+            _block(num_features, num_features, 3), _PointwiseConv(num_features, out_channels, 1)
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.conv_last(self.body(self.conv_first(z))))
