@@ -1,13 +1,14 @@
-"""Time ``sisrlearn.resize.imresize`` against the previous gather implementation.
+"""Time ``sisrlearn.resize.imresize`` against a gather implementation of the same resize.
 
     python tools/bench_resize.py --data sisrlearn/data/Set14 --threads 1
 
 Workloads: the 14 Set14 images (RGB, cropped to a multiple of 4) in float64, as the benchmark
 protocol computes them, and in float32, each shrunk by 4 then enlarged by 4; and one random
-8x3x480x500 float32 batch, shrunk by 4 then enlarged by 4. Old and new run alternately, in
-one process, ``--repeats`` times each after a warm-up; the table gives the median total
-seconds. "new s" starts every run with an empty weight-matrix cache (the matrices are built
-inside the timing); "new s, cached" reuses them, as a loop over same-sized batches does.
+8x3x480x500 float32 batch, shrunk by 4 then enlarged by 4. The gather reference ("old") and
+``imresize`` ("new") run alternately, in one process, ``--repeats`` times each after a
+warm-up; the table gives the median total seconds. "new s" starts every run with an empty
+weight-matrix cache (the matrices are built inside the timing); "new s, cached" reuses them,
+as a loop over same-sized batches does.
 "max abs diff" compares the old and new outputs.
 """
 
@@ -29,7 +30,7 @@ from sisrlearn.resize import KERNELS, imresize
 ROOT = Path(__file__).resolve().parents[1]
 
 
-# --- The previous implementation, kept for comparison: one index_select per kernel tap. ---
+# --- The reference ("old"): one index_select per kernel tap. ---
 
 
 def _reference_contributions(
@@ -70,7 +71,8 @@ def _reference_resize_axis(
 
 
 def reference_imresize(img: torch.Tensor, scale: float, kernel: str = "cubic") -> torch.Tensor:
-    """The previous ``imresize`` (scale only, antialiasing on), unchanged in what it computes."""
+    """``imresize`` by gathers (scale only, antialiasing on): the same result, computed tap by
+    tap."""
     batch = img[None] if img.dim() == 3 else img
     in_h, in_w = batch.shape[-2:]
     out_h, out_w = math.ceil(in_h * scale - 1e-9), math.ceil(in_w * scale - 1e-9)

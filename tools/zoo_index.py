@@ -3,12 +3,15 @@
     python tools/zoo_index.py add NAME RUN.json     # copy RUN.pt in, add its record, score it
     python tools/zoo_index.py score [NAME ...]      # Set5/Set14 PSNR of entries (bench's code)
     python tools/zoo_index.py table [--markdown README.md]   # the shipped-models table
+    python tools/zoo_index.py training [--markdown docs/training.md]   # how each was trained
 
 ``add`` takes the record ``sisrlearn train`` (or ``srgan``, ``dictionary``) wrote beside its
 weights, copies the weights into the weights folder under ``NAME.pt``, names the output in the
 recorded command ``NAME.pt``, thins the histories to at most 100 points and scores the entry.
 ``score`` stores, per entry, ``psnr: {"Set5": {"2": 36.51, ...}, "Set14": {...}}`` (matlab
-protocol, every scale the entry was trained for). ``table`` prints the README's table.
+protocol, every scale the entry was trained for). ``table`` prints the README's table;
+``training`` prints, per entry, the command, data, steps, batch, time and hardware of its record
+(the table of ``docs/training.md``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sisrlearn.bench import benchmark, format_table, write_markdown
 from sisrlearn.published import published
 
 MARKERS = ("<!-- sisrlearn zoo: start -->", "<!-- sisrlearn zoo: end -->")
+TRAINING_MARKERS = ("<!-- sisrlearn training: start -->", "<!-- sisrlearn training: end -->")
 
 
 def thin(series: dict, points: int = 100) -> dict:
@@ -104,6 +108,43 @@ def table(index: Path) -> str:
     return format_table(header, rows)
 
 
+def duration(seconds: float | None) -> str:
+    """``seconds`` as ``"45 s"``, ``"38 min"`` or ``"1 h 35 min"`` (empty for None)."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{round(seconds)} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def training_table(index: Path) -> str:
+    """How every shipped entry was trained, from its record: the command, the data, steps and
+    batch size, wall time, hardware, and the entry it started from (``--init``)."""
+    entries, _ = zoo.read_index(index)
+    rows = []
+    for name, entry in sorted(entries.items()):
+        record = entry.record
+        recipe = record.get("recipe") or {}
+        init = record.get("init") or {}
+        rows.append(
+            [
+                name,
+                f"`{record.get('command', '')}`",
+                record.get("data", ""),
+                f"{record['steps']:,}" if "steps" in record else "",
+                recipe.get("batch_size", ""),
+                duration(record.get("seconds")),
+                record.get("hardware", ""),
+                init.get("generator") or init.get("from") or "",
+            ]
+        )
+    header = ["name", "command", "data", "steps", "batch", "time", "hardware", "starts from"]
+    return format_table(header, rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=zoo.INDEX, help="the zoo index file")
@@ -115,16 +156,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("names", nargs="*", help="entries (default: all)")
     p = sub.add_parser("table", help="print the shipped-models table")
     p.add_argument("--markdown", type=Path, help="write it between the zoo markers of FILE")
+    p = sub.add_parser("training", help="print how each shipped entry was trained")
+    p.add_argument("--markdown", type=Path, help="write it between the training markers of FILE")
     args = parser.parse_args(argv)
     if args.action == "add":
         add(args.name, args.record, args.index)
     elif args.action == "score":
         score(args.names, args.index)
     else:
-        text = table(args.index)
+        training = args.action == "training"
+        text = training_table(args.index) if training else table(args.index)
         print(text)
         if args.markdown:
-            write_markdown(text, args.markdown, MARKERS)
+            write_markdown(text, args.markdown, TRAINING_MARKERS if training else MARKERS)
     return 0
 
 
