@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sisrlearn import zoo
 from sisrlearn.bench import benchmark, format_table, write_markdown
-from sisrlearn.published import published
+from sisrlearn.published import PUBLISHED, published
 
 MARKERS = ("<!-- sisrlearn zoo: start -->", "<!-- sisrlearn zoo: end -->")
 TRAINING_MARKERS = ("<!-- sisrlearn training: start -->", "<!-- sisrlearn training: end -->")
@@ -88,6 +88,13 @@ def score(names: list[str] | None, index: Path, datasets: list | None = None) ->
     return scored
 
 
+def _paper(name: str, dataset: str, scale: int) -> float | None:
+    """The paper's figure for the same training data where it gives one (SRCNN's T91 row)."""
+    family = name.split("_x")[0]
+    t91 = PUBLISHED.get(f"{family} (T91)", {}).get((dataset, scale))
+    return t91 if t91 is not None else published(name, dataset, scale)
+
+
 def table(index: Path) -> str:
     """The shipped SR models: architecture, scale, Set5/Set14 PSNR beside the paper's."""
     entries, _ = zoo.read_index(index)
@@ -100,7 +107,7 @@ def table(index: Path) -> str:
             cells = [name, family, f"x{scale}"]
             for dataset in ("Set5", "Set14"):
                 ours = entry.record.get("psnr", {}).get(dataset, {}).get(str(scale))
-                paper = published(name if entry.kind == "model" else "scsr", dataset, scale)
+                paper = _paper(name if entry.kind == "model" else "scsr", dataset, scale)
                 cells.append(f"{ours:.2f}" if ours is not None else "")
                 cells.append(f"{paper:.2f}" if paper is not None else "")
             rows.append(cells)
