@@ -1,7 +1,8 @@
 # sisrlearn: two commands do everything.
 #   make lab   create .venv if missing, install, open JupyterLab in notebooks/
 #   make test  create/refresh .venv, install, then ruff, the import layers, pytest (unit, then
-#              the slow training tests), every notebook (fast mode) and the browser test
+#              the slow tests: training, and nbgrader generating and autograding the exercises
+#              in a temporary course), every notebook (fast mode) and the browser test
 #              (Chromium + JupyterLab; skips without Chromium)
 #   make site  HTML pages of every notebook executed in fast mode, with an index, in site/
 
@@ -53,6 +54,7 @@ test: install lint unit slow notebooks browser
 site: install
 	SISRLEARN_FAST=1 $(BIN)/python tools/build_site.py --notebooks notebooks --out site
 
+# student notebooks from exercises/solutions, by nbgrader's generate_assignment preprocessors
 exercises: install
 	$(BIN)/sisrlearn exercises --overwrite
 

@@ -1,10 +1,20 @@
-"""Student notebooks generated from solution notebooks (nbgrader's conventions).
+"""Student notebooks generated from solution notebooks, by nbgrader's own preprocessors.
 
-In a solution notebook the answer sits between ``### BEGIN SOLUTION`` and
-``### END SOLUTION`` in a cell whose metadata marks it as an nbgrader solution cell. The
-student version replaces that region with ``raise NotImplementedError("<hint>")``, where
-the hint is the region's first line when it reads ``# HINT: ...``. Outputs are cleared.
-Because the cells keep nbgrader's metadata, a teacher can also run ``nbgrader generate_assignment``.
+A solution notebook follows nbgrader's conventions:
+
+- an answer to write sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` in a code
+  cell marked ``nbgrader: {solution: true, grade: false}``; the student gets nbgrader's stub,
+  ``raise NotImplementedError()``, with no hint in it (the checkers give the hints, in tiers);
+- a checker cell that grades a task is marked ``{grade: true, solution: false, points: N}``
+  (an autograder test: it raises when the task is wrong);
+- the model answer of an open question is a markdown cell marked
+  ``{solution: true, grade: true, points: N}`` whose answer sits between the same markers;
+  the student gets ``YOUR ANSWER HERE``, the teacher grades it by hand.
+
+:func:`build_student` runs the preprocessors of ``nbgrader generate_assignment`` in its order
+(lock cells, clear solutions, clear outputs, checksums, hidden tests, mark schemes), without
+the gradebook database, so the committed student notebooks are exactly what
+``nbgrader generate_assignment`` releases (``tests/test_exercises.py`` checks both).
 """
 
 from __future__ import annotations
@@ -17,45 +27,47 @@ from .files import atomic_write_text
 
 __all__ = ["build_student", "build_all", "student_text"]
 
-_HINT = "# HINT:"
 
-
-def _clear_solutions_class():
+def _preprocessors() -> list:
     try:
-        from nbgrader.preprocessors import ClearSolutions
+        from nbgrader.preprocessors import (
+            CheckCellMetadata,
+            ClearHiddenTests,
+            ClearMarkScheme,
+            ClearOutput,
+            ClearSolutions,
+            ComputeChecksums,
+            LockCells,
+        )
     except ImportError as err:  # pragma: no cover - nbgrader is a dev dependency
         raise ImportError(
             "generating exercises needs nbgrader: pip install 'sisrlearn[dev]'"
         ) from err
-
-    class HintedClearSolutions(ClearSolutions):
-        """nbgrader's ClearSolutions, with the region's ``# HINT:`` line as the stub's message."""
-
-        def _replace_solution_region(self, cell, language):
-            hint = "write your solution here"
-            lines = cell.source.split("\n")
-            for i, line in enumerate(lines):
-                if self.begin_solution_delimeter in line and i + 1 < len(lines):
-                    nxt = lines[i + 1].strip()
-                    if nxt.startswith(_HINT):
-                        hint = nxt[len(_HINT) :].strip()
-                    break
-            stub = f"# YOUR CODE HERE\nraise NotImplementedError({hint!r})"
-            self.code_stub = {**self.code_stub, language: stub}
-            return super()._replace_solution_region(cell, language)
-
-    return HintedClearSolutions
+    # GenerateAssignment's list, less IncludeHeaderFooter and InstantiateTests (no header,
+    # footer or AUTOTEST cells here) and SaveCells (the gradebook).
+    return [
+        LockCells(),
+        ClearSolutions(enforce_metadata=True),
+        ClearOutput(),
+        CheckCellMetadata(),
+        ComputeChecksums(),
+        ClearHiddenTests(),
+        ClearMarkScheme(),
+        ComputeChecksums(),
+        CheckCellMetadata(),
+    ]
 
 
 def build_student(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The student version of a solution notebook (a new notebook; the input is unchanged)."""
+    """The student version of a solution notebook (a new notebook; the input is unchanged).
+
+    Raises:
+        RuntimeError: a solution region outside a cell marked as a solution cell.
+    """
     nb = nbformat.from_dict(solution)  # deep copy
-    cls = _clear_solutions_class()
-    nb, _ = cls(enforce_metadata=True).preprocess(nb, {})
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
+    resources: dict = {}
+    for preprocessor in _preprocessors():
+        nb, resources = preprocessor.preprocess(nb, resources)
     nb.metadata.pop("widgets", None)
     return nb
 

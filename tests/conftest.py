@@ -1,4 +1,5 @@
 import os
+import re
 
 os.environ.setdefault("SISRLEARN_FAST", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -51,24 +52,84 @@ def _close_figures():
     plt.close("all")
 
 
-def assert_checker_contract(checker, solution, bugs, capsys):
-    """A checker accepts the solution, rejects each planted bug with expected/got and a hint
-    (raising CheckFailed in strict mode), and says when the task is not implemented yet."""
-    from sisrlearn.checks import CheckFailed
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Every test starts with no failed attempts recorded by the exercise checkers."""
+    from sisrlearn.checks import reset_hints
 
-    def not_done(*args):
-        raise NotImplementedError("write your solution here")
+    reset_hints()
+    yield
+    reset_hints()
+
+
+def _hint_lines(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith("Hint ")]
+
+
+def _assert_hints_teach(out_first: str, out_second: str) -> None:
+    """The first failure shows hint 1, the next one hint 2 (a different, more specific
+    text); neither is code."""
+    first, second = _hint_lines(out_first), _hint_lines(out_second)
+    assert first and first[0].startswith("Hint 1 of"), out_first
+    assert second and second[0].startswith("Hint 2 of"), out_second
+    assert first[0][len("Hint 1 of 2: ") :] != second[0][len("Hint 2 of 2: ") :]
+    code = re.compile(r"\bdef \w+\(|\breturn [\w.]+\(|\blambda\b")
+    for line in first + second:
+        assert not code.search(line), line
+
+
+def assert_checker_contract(checker, solution, bugs, capsys):
+    """A checker accepts the solution (no hint), rejects each planted bug with expected/got,
+    teaches in tiers (hint 1 after the first failed attempt, hint 2 after the next or on
+    request with ``hint=True``), raises CheckFailed in strict mode, and says when the task is
+    not implemented yet (a hint only on request)."""
+    from sisrlearn.checks import CheckFailed, reset_hints
+
+    def not_done(*args, **kwargs):
+        raise NotImplementedError
 
     assert checker(solution, strict=False) is True
-    assert "[ok]" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "[ok]" in out and "Hint" not in out
+    assert len(bugs) >= 2
     for bug in bugs:
-        assert checker(bug, strict=False) is False, bug.__name__
-        out = capsys.readouterr().out
-        assert "expected" in out and "Hint" in out
+        reset_hints()
+        assert checker(bug, strict=False) is False, getattr(bug, "__name__", bug)
+        first = capsys.readouterr().out
+        assert "[failed]" in first and "expected" in first, first
         with pytest.raises(CheckFailed):
             checker(bug, strict=True)
+        _assert_hints_teach(first, capsys.readouterr().out)
+        reset_hints()
+        checker(bug, strict=False, hint=True)  # asked for more at the first attempt
+        assert _hint_lines(capsys.readouterr().out)[0].startswith("Hint 2 of")
+    reset_hints()
     assert checker(not_done, strict=False) is False
-    assert "not implemented yet" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "not implemented yet" in out and "Hint" not in out
+    checker(not_done, strict=False, hint=True)
+    assert _hint_lines(capsys.readouterr().out)[0].startswith("Hint 1 of")
+    with pytest.raises(CheckFailed):
+        checker(not_done, strict=True)
+
+
+def assert_prediction_contract(checker, right, wrongs, capsys):
+    """A prediction checker accepts the right prediction, rejects wrong ones with the
+    measured result and tiered hints, and raises CheckFailed in strict mode."""
+    from sisrlearn.checks import CheckFailed, reset_hints
+
+    assert checker(right, strict=False) is True
+    out = capsys.readouterr().out
+    assert "[ok]" in out and "Hint" not in out
+    assert len(wrongs) >= 2
+    for wrong in wrongs:
+        reset_hints()
+        assert checker(wrong, strict=False) is False, wrong
+        first = capsys.readouterr().out
+        assert "[failed]" in first and "expected" in first, first
+        with pytest.raises(CheckFailed):
+            checker(wrong, strict=True)
+        _assert_hints_teach(first, capsys.readouterr().out)
 
 
 def reference_ms_ssim(x, y, weights=(0.0448, 0.2856, 0.3001, 0.2363, 0.1333)) -> float:

@@ -1,96 +1,142 @@
-"""Exercise checkers: ``check_<name>(student_fn)`` runs small cases and says what failed.
+"""Exercise checkers, one module per chapter idea.
 
-A checker prints one line per failed case (the input, expected vs got, and a hint) or a
-single line when everything passed, and returns True/False. With ``strict=True`` (or the
-environment variable ``SISRLEARN_STRICT_CHECKS=1``, which ``make test`` sets when it runs
-the solution notebooks) a failure also raises ``CheckFailed``.
+``check_<task>(student_answer)`` runs small examples against an oracle, prints ``[ok]`` or
+what failed (the example, expected, got), and returns True/False. Hints come in tiers: the
+first failed attempt prints a general hint, repeated failures a more specific one, and
+``hint=True`` asks for the next hint at once; no hint gives the solution.
+``check_prediction_<name>(prediction)`` compares a prediction the student wrote down before
+an experiment with the measured result and explains it. With ``strict=True`` (or
+``SISRLEARN_STRICT_CHECKS=1``) a failure also raises :class:`CheckFailed`.
 """
 
-from ._core import CheckFailed, run_cases
-from .colorize import (  # noqa: F401
-    check_annealed_mean,
-    check_rebalancing_weights,
-    check_soft_encode,
+from ._core import CheckFailed, check_prediction, failures, reset_hints, run_cases
+from .benchmark import (
+    check_differences,
+    check_mean_psnr,
+    check_prediction_x3,
+    check_reproduce_row,
 )
-from .dae import (  # noqa: F401
-    check_gradient_energy,
-    check_high_frequency_energy,
-    check_mmse_prediction,
+from .colorize import (
+    check_ab_auc,
+    check_annealed_mean_logits,
+    check_colourfulness,
+    check_prediction_three_colours,
 )
-from .dip import (  # noqa: F401
-    check_ema,
-    check_masked_loss,
-    check_sr_data_term,
+from .dae import (
+    check_equivalent_blur,
+    check_mae_prediction,
+    check_posterior_mean_binary,
+    check_prediction_l1_edge,
 )
-from .fast_deep import (  # noqa: F401
-    check_pixel_shuffle,
-    check_recursive_ensemble,
-    check_residual_block,
+from .deeper import (
+    check_optimal_ensemble,
+    check_prediction_outlier,
+    check_recursive_supervision,
+    check_tv_isotropic,
 )
-from .gan import (  # noqa: F401
-    check_hinge_loss,
-    check_nonsaturating_loss,
-    check_optimal_discriminator,
+from .dip import (
+    check_dip_tv_loss,
+    check_discrepancy_stop,
+    check_ema_debiased,
+    check_prediction_mismatch,
 )
-from .images import (  # noqa: F401
-    check_cubic,
+from .faster import (
+    check_deconv_overlaps,
+    check_icnr_weight,
+    check_pixel_unshuffle,
+    check_prediction_flat_deconv,
+)
+from .gan import (
+    check_energy_hinge,
+    check_lsgan_losses,
+    check_lsgan_optimal_discriminator,
+    check_prediction_hinge_gradient,
+)
+from .images import (
+    check_lanczos,
+    check_prediction_overshoot,
     check_psnr,
-    check_rgb_to_y,
+    check_shrink_weights,
+    check_ssim_global,
 )
-from .sparse import (  # noqa: F401
-    check_ista_step,
-    check_soft_threshold,
-    check_sr_patch,
+from .sparse import (
+    check_fista,
+    check_lipschitz_power,
+    check_prediction_empty_code,
+    check_prox_elastic_net,
 )
-from .srcnn import (  # noqa: F401
-    check_psnr_y,
-    check_srcnn,
-    check_train_step,
+from .srcnn import (
+    check_conv1x1_by_matmul,
+    check_paper_param_groups,
+    check_prediction_border_band,
+    check_srcnn_parameters,
 )
-from .srgan import (  # noqa: F401
-    check_discriminator_shapes,
-    check_perceptual_loss,
-    check_srgan_generator_loss,
+from .srgan import (
+    check_gradient_norms,
+    check_gram_matrix,
+    check_prediction_shuffled_gram,
+    check_relativistic_losses,
 )
-from .toyconv import (  # noqa: F401
-    check_conv2d_by_hand,
-    check_filter_match,
-    check_max_pool_by_hand,
-    check_neuron,
+from .toyconv import (
+    check_conv2d_general,
+    check_prediction_shift,
+    check_receptive_field,
+    check_silu,
 )
 
 __all__ = [
     "CheckFailed",
+    "check_prediction",
+    "failures",
+    "reset_hints",
     "run_cases",
-    "check_annealed_mean",
-    "check_conv2d_by_hand",
-    "check_cubic",
-    "check_discriminator_shapes",
-    "check_ema",
-    "check_filter_match",
-    "check_gradient_energy",
-    "check_high_frequency_energy",
-    "check_hinge_loss",
-    "check_ista_step",
-    "check_masked_loss",
-    "check_max_pool_by_hand",
-    "check_mmse_prediction",
-    "check_neuron",
-    "check_nonsaturating_loss",
-    "check_optimal_discriminator",
-    "check_perceptual_loss",
-    "check_pixel_shuffle",
+    "check_lanczos",
+    "check_prediction_overshoot",
     "check_psnr",
-    "check_psnr_y",
-    "check_rebalancing_weights",
-    "check_recursive_ensemble",
-    "check_residual_block",
-    "check_rgb_to_y",
-    "check_soft_encode",
-    "check_soft_threshold",
-    "check_sr_data_term",
-    "check_sr_patch",
-    "check_srcnn",
-    "check_srgan_generator_loss",
-    "check_train_step",
+    "check_shrink_weights",
+    "check_ssim_global",
+    "check_conv2d_general",
+    "check_prediction_shift",
+    "check_receptive_field",
+    "check_silu",
+    "check_fista",
+    "check_lipschitz_power",
+    "check_prediction_empty_code",
+    "check_prox_elastic_net",
+    "check_conv1x1_by_matmul",
+    "check_paper_param_groups",
+    "check_prediction_border_band",
+    "check_srcnn_parameters",
+    "check_deconv_overlaps",
+    "check_icnr_weight",
+    "check_pixel_unshuffle",
+    "check_prediction_flat_deconv",
+    "check_optimal_ensemble",
+    "check_prediction_outlier",
+    "check_recursive_supervision",
+    "check_tv_isotropic",
+    "check_equivalent_blur",
+    "check_mae_prediction",
+    "check_posterior_mean_binary",
+    "check_prediction_l1_edge",
+    "check_energy_hinge",
+    "check_lsgan_losses",
+    "check_lsgan_optimal_discriminator",
+    "check_prediction_hinge_gradient",
+    "check_gradient_norms",
+    "check_gram_matrix",
+    "check_prediction_shuffled_gram",
+    "check_relativistic_losses",
+    "check_dip_tv_loss",
+    "check_discrepancy_stop",
+    "check_ema_debiased",
+    "check_prediction_mismatch",
+    "check_ab_auc",
+    "check_annealed_mean_logits",
+    "check_colourfulness",
+    "check_prediction_three_colours",
+    "check_differences",
+    "check_mean_psnr",
+    "check_prediction_x3",
+    "check_reproduce_row",
 ]

@@ -1,94 +1,169 @@
-"""Checkers for the GAN-objectives exercises: the optimal discriminator and the losses."""
+"""Chapter 08 checkers: the LSGAN losses with general targets, the slides' one-sided hinge
+(energy-based GAN), LSGAN's optimal discriminator, and the prediction of the hinge's gradient
+on a confident real sample."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import torch
+import torch.nn.functional as F
 
-from ._core import run_cases
+from ._core import check_prediction, run_cases
 
 
-def check_optimal_discriminator(student_fn: Callable, *, strict: bool | None = None) -> bool:
-    """Exercise 07: ``optimal_discriminator(p_data, p_g)`` -> ``p_data / (p_data + p_g)``,
-    1/2 where both densities are 0 (Goodfellow et al. 2014, Proposition 1)."""
-    x = torch.linspace(-3, 3, 7, dtype=torch.float64)
-    p_data = torch.exp(-0.5 * x**2)
-    p_g = torch.exp(-0.5 * (x - 1) ** 2)
+def _logits(seed: int, n: int, shift: float = 0.0) -> torch.Tensor:
+    return (
+        2 * torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        + shift
+    )
+
+
+def check_lsgan_losses(
+    student_fn: Callable, *, strict: bool | None = None, hint: bool = False
+) -> bool:
+    """``lsgan_losses(real_out, fake_out, a=-1.0, b=1.0, c=0.0)``: the pair (L_D, L_G) of
+    Mao et al.'s least squares GAN: ``L_D = 0.5 E(D(x) - b)^2 + 0.5 E(D(G(z)) - a)^2`` and
+    ``L_G = 0.5 E(D(G(z)) - c)^2``."""
+
+    def reference(real, fake, a, b, c):
+        d = 0.5 * ((real - b) ** 2).mean() + 0.5 * ((fake - a) ** 2).mean()
+        return torch.stack([d, 0.5 * ((fake - c) ** 2).mean()])
+
+    real, fake, fake5 = _logits(1, 8, 1.0), _logits(2, 8, -1.0), _logits(3, 5)
     cases = [
         (
-            "p_data = [1, 0, 3], p_g = [1, 2, 1]",
-            (torch.tensor([1.0, 0.0, 3.0]), torch.tensor([1.0, 2.0, 1.0])),
-            [0.5, 0.0, 0.75],
-            "D* = p_data / (p_data + p_g): the share of the density that is real",
+            "a = -1, b = 1, c = 0 (the paper's Pearson chi-square choice)",
+            (real, fake, -1.0, 1.0, 0.0),
+            reference(real, fake, -1.0, 1.0, 0.0),
         ),
         (
-            "two Gaussians on a grid",
-            (p_data, p_g),
-            p_data / (p_data + p_g),
-            "divide elementwise; D* is p_data's share, not p_g's",
+            "a = 0, b = 1, c = 1 (the lecture's 0-1 coding)",
+            (real, fake, 0.0, 1.0, 1.0),
+            reference(real, fake, 0.0, 1.0, 1.0),
         ),
         (
-            "both densities 0 at the second point",
-            (torch.tensor([1.0, 0.0]), torch.tensor([0.0, 0.0])),
-            [1.0, 0.5],
-            "where p_data + p_g = 0 any D is optimal; return 0.5 there, not nan (torch.where)",
+            "8 real and 5 fake outputs, a = -1, b = 1, c = 0",
+            (real, fake5, -1.0, 1.0, 0.0),
+            reference(real, fake5, -1.0, 1.0, 0.0),
         ),
     ]
-    return run_cases("check_optimal_discriminator", student_fn, cases, atol=1e-6, strict=strict)
+    hints = (
+        "a is the target for fake samples, b for real ones (in D's loss); c is the value the "
+        "generator wants D to give its samples. Each term is half a mean of squares.",
+        "Average each batch separately (real and fake batches may differ in size), and return "
+        "the pair (discriminator loss, generator loss) in that order.",
+    )
+    return run_cases(
+        "check_lsgan_losses", student_fn, cases, hints=hints, atol=1e-10, strict=strict, hint=hint
+    )
 
 
-def check_nonsaturating_loss(student_fn: Callable, *, strict: bool | None = None) -> bool:
-    """Exercise 07: ``nonsaturating_loss(fake_logits)`` -> mean of ``-log sigmoid(l)``, finite
-    for any logit (softplus)."""
-    logits = torch.tensor([-2.0, -0.5, 0.0, 1.5, 4.0], dtype=torch.float64)
+def check_energy_hinge(
+    student_fn: Callable, *, strict: bool | None = None, hint: bool = False
+) -> bool:
+    """``energy_hinge_d_loss(real_energy, fake_energy, margin)``: the slides' one-sided hinge
+    (the energy-based GAN of Zhao et al.): ``E[D(x)] + E[max(0, m - D(G(z)))]``, where D
+    gives low energies to real samples and high ones to fakes."""
+
+    def reference(real, fake, m):
+        return real.mean() + F.relu(m - fake).mean()
+
+    real = _logits(4, 6).abs()
+    fake = _logits(5, 9).abs() * 2
     cases = [
+        ("fake energies all above the margin", (real, fake + 10.0, 1.0), real.mean()),
+        ("6 real, 9 fake energies, margin 1", (real, fake, 1.0), reference(real, fake, 1.0)),
+        ("the same, margin 3", (real, fake, 3.0), reference(real, fake, 3.0)),
         (
-            "one logit 0 (D = 1/2)",
-            (torch.tensor([0.0]),),
-            float(np.log(2)),
-            "the generator's loss is -log D(G(z)) with D = sigmoid(logit)",
-        ),
-        (
-            "five logits",
-            (logits,),
-            torch.nn.functional.softplus(-logits).mean(),
-            "-log sigmoid(l) = softplus(-l); average over the batch",
-        ),
-        (
-            "extreme logits -200 and 50",
-            (torch.tensor([-200.0, 50.0]),),
-            100.0,
-            "log(sigmoid(-200)) is -inf in float32: use softplus(-l) (stable) instead",
+            "real energies 0",
+            (torch.zeros(4, dtype=torch.float64), fake, 2.0),
+            reference(torch.zeros(4, dtype=torch.float64), fake, 2.0),
         ),
     ]
-    return run_cases("check_nonsaturating_loss", student_fn, cases, atol=1e-5, strict=strict)
+    hints = (
+        "Only the fakes meet a hinge: real samples pay their energy as it is, fakes pay only "
+        "while their energy is below the margin. The sign is the opposite of the lecture's "
+        "logits: low means real.",
+        "Real term: the mean energy (no margin, no max). Fake term: the mean of "
+        "max(0, margin - energy), zero once a fake's energy exceeds the margin.",
+    )
+    return run_cases(
+        "check_energy_hinge", student_fn, cases, hints=hints, atol=1e-10, strict=strict, hint=hint
+    )
 
 
-def check_hinge_loss(student_fn: Callable, *, strict: bool | None = None) -> bool:
-    """Exercise 07: ``hinge_d_loss(real_logits, fake_logits, margin)`` ->
-    ``mean relu(m - real) + mean relu(m + fake)`` (Lim & Ye 2017)."""
-    real = torch.tensor([2.0, -1.0, 0.5])
-    fake = torch.tensor([0.5, -3.0])
+def check_lsgan_optimal_discriminator(
+    student_fn: Callable, *, strict: bool | None = None, hint: bool = False
+) -> bool:
+    """``lsgan_optimal_discriminator(p_data, p_g, a, b)``: the D minimising LSGAN's
+    discriminator loss pointwise; ``(a + b) / 2`` where both densities are 0."""
+    x = torch.linspace(-4, 6, 51, dtype=torch.float64)
+    p_data, p_g = torch.exp(-0.5 * x**2), torch.exp(-0.5 * (x - 2) ** 2)
+
+    def by_search(p, q, a, b):  # the minimiser over a grid of D values, as an oracle
+        d = torch.linspace(-2, 2, 40001, dtype=torch.float64)
+        cost = p[:, None] * (d[None] - b) ** 2 + q[:, None] * (d[None] - a) ** 2
+        return d[cost.argmin(dim=1)]
+
+    zeros = torch.zeros(3, dtype=torch.float64)
     cases = [
+        ("two Gaussians, a = 0, b = 1", (p_data, p_g, 0.0, 1.0), by_search(p_data, p_g, 0.0, 1.0)),
         (
-            "real [2, -1, .5], fake [.5, -3], m = 1",
-            (real, fake, 1.0),
-            1.0 / 3 * 2.5 + 0.75,
-            "real: relu(m - l) per sample; fake: relu(m + l); average each, then add",
+            "two Gaussians, a = -1, b = 1",
+            (p_data, p_g, -1.0, 1.0),
+            by_search(p_data, p_g, -1.0, 1.0),
         ),
         (
-            "the same with m = 2",
-            (real, fake, 2.0),
-            1.0 / 3 * 4.5 + 1.25,
-            "use the margin argument, in both terms",
-        ),
-        (
-            "confident D: real 5, fake -5, m = 1",
-            (torch.tensor([5.0]), torch.tensor([-5.0]), 1.0),
-            0.0,
-            "beyond the margin the loss is 0: clip with relu (max(0, .)), never below",
+            "both densities 0, a = -1, b = 1",
+            (zeros, zeros, -1.0, 1.0),
+            torch.zeros(3, dtype=torch.float64),
         ),
     ]
-    return run_cases("check_hinge_loss", student_fn, cases, atol=1e-5, strict=strict)
+    hints = (
+        "As in the lecture's derivation: at each x the loss is p_data (D - b)^2 + p_g (D - a)^2 "
+        "(halves aside); minimise it over the number D.",
+        "Setting the derivative to zero gives a weighted average of b and a, weighted by the "
+        "two densities; where both are 0 every D is optimal, and the checker wants (a + b) / 2.",
+    )
+    return run_cases(
+        "check_lsgan_optimal_discriminator",
+        student_fn,
+        cases,
+        hints=hints,
+        atol=2e-4,
+        strict=strict,
+        hint=hint,
+    )
+
+
+def check_prediction_hinge_gradient(
+    predicted: float, *, strict: bool | None = None, hint: bool = False
+) -> bool:
+    """The derivative of the hinge discriminator loss (margin 1) with respect to the logit of
+    a real sample whose logit is already 3."""
+    logit = torch.tensor([3.0], dtype=torch.float64, requires_grad=True)
+    (hinge,) = torch.autograd.grad(F.relu(1.0 - logit).mean(), logit)
+    logit = torch.tensor([3.0], dtype=torch.float64, requires_grad=True)
+    (cross,) = torch.autograd.grad(F.softplus(-logit).mean(), logit)
+    detail = (
+        f"Measured: hinge {float(hinge):.4f}, cross-entropy {float(cross):.4f}. Past the "
+        "margin the hinge is flat: a real sample that is already confidently real teaches D "
+        "nothing more. The cross-entropy's gradient -(1 - sigmoid(l)) is small but never 0, "
+        "so it keeps pushing real logits up (and fake ones down) forever."
+    )
+    hints = (
+        "Write the real term max(0, m - l) at l = 3 and m = 1: is the max on its flat side or "
+        "on its sloped side?",
+        "m - l = -2 < 0, so the term is max(0, -2) = 0 in a whole neighbourhood of l = 3.",
+    )
+    return check_prediction(
+        "check_prediction_hinge_gradient",
+        predicted,
+        float(hinge),
+        tolerance=1e-6,
+        detail=detail,
+        hints=hints,
+        strict=strict,
+        hint=hint,
+    )

@@ -17,8 +17,9 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         "exercises",
         help="generate student notebooks from solution notebooks",
-        description="Turn every solution notebook into its student version "
-        "(answers replaced by a NotImplementedError stub).",
+        description="Turn every solution notebook into its student version with nbgrader's "
+        "generate_assignment preprocessors (answers replaced by a bare NotImplementedError "
+        "stub, model answers by 'YOUR ANSWER HERE'; the checkers give the hints).",
     )
     p.add_argument(
         "--solutions",

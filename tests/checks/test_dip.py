@@ -1,73 +1,77 @@
-"""Chapter 09 checkers accept the reference solutions and reject planted bugs with a hint."""
+"""Chapter 10 checkers accept the reference solutions, reject planted bugs and teach in tiers."""
 
 import pytest
 import torch
-import torch.nn.functional as F
-from conftest import assert_checker_contract
+from conftest import assert_checker_contract, assert_prediction_contract
 
 from sisrlearn import checks
-from sisrlearn.resize import imresize
+from sisrlearn.dip import masked_mse
+from sisrlearn.losses import total_variation
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def _masked(output, observation, mask):
-    return (((output - observation) * mask) ** 2).mean()
+def _tv_loss(output, observation, mask, weight):
+    return masked_mse(output, observation, mask) + weight * total_variation(output)
 
 
-def _masked_known_mean(output, observation, mask):  # mean over the known pixels only
-    m = mask.expand_as(output)
-    return (((output - observation) * m) ** 2).sum() / m.sum()
+def _tv_of_residual(output, observation, mask, weight):
+    return masked_mse(output, observation, mask) + weight * total_variation(output - observation)
 
 
-def _masked_after_square(output, observation, mask):  # mask applied to the observation only
-    return ((output - observation * mask) ** 2).mean()
+def _tv_unmasked(output, observation, mask, weight):
+    return ((output - observation) ** 2).mean() + weight * total_variation(output)
 
 
-def _sr_term(output, lr_img, scale):
-    return ((imresize(output, 1 / scale) - lr_img) ** 2).mean()
+def _stop(losses, sigma):
+    return next((i for i, loss in enumerate(losses) if loss <= sigma**2), None)
 
 
-def _sr_term_area(output, lr_img, scale):  # another downsampler
-    return ((F.avg_pool2d(output, scale) - lr_img) ** 2).mean()
+def _stop_sigma(losses, sigma):
+    return next((i for i, loss in enumerate(losses) if loss <= sigma), None)
 
 
-def _sr_term_upsampled(output, lr_img, scale):  # compares in HR space instead
-    return ((output - imresize(lr_img, scale)) ** 2).mean()
+def _stop_last(losses, sigma):
+    below = [i for i, loss in enumerate(losses) if loss <= sigma**2]
+    return below[-1] if below else None
 
 
-def _sr_term_sum(output, lr_img, scale):
-    return ((imresize(output, 1 / scale) - lr_img) ** 2).sum()
+def _ema(values, beta, power_offset=0):
+    out, avg = [], torch.zeros_like(values[0])
+    for t, x in enumerate(values, start=1):
+        avg = beta * avg + (1 - beta) * x
+        out.append(avg / (1 - beta ** (t - power_offset)) if t > power_offset else avg)
+    return torch.stack(out)
 
 
-def _ema(average, value, beta):
-    return value.clone() if average is None else beta * average + (1 - beta) * value
+def _ema_biased(values, beta):
+    out, avg = [], torch.zeros_like(values[0])
+    for x in values:
+        avg = beta * avg + (1 - beta) * x
+        out.append(avg)
+    return torch.stack(out)
 
 
-def _ema_from_zeros(average, value, beta):
-    average = torch.zeros_like(value) if average is None else average
-    return beta * average + (1 - beta) * value
+def test_check_dip_tv_loss(capsys):
+    bugs = [_tv_of_residual, _tv_unmasked]
+    assert_checker_contract(checks.check_dip_tv_loss, _tv_loss, bugs, capsys)
 
 
-def _ema_swapped(average, value, beta):
-    return value.clone() if average is None else (1 - beta) * average + beta * value
+def test_check_discrepancy_stop(capsys):
+    bugs = [_stop_sigma, _stop_last]
+    assert_checker_contract(checks.check_discrepancy_stop, _stop, bugs, capsys)
 
 
-CASES = [
-    (checks.check_masked_loss, _masked, [_masked_known_mean, _masked_after_square]),
-    (checks.check_sr_data_term, _sr_term, [_sr_term_area, _sr_term_upsampled, _sr_term_sum]),
-    (checks.check_ema, _ema, [_ema_from_zeros, _ema_swapped]),
-]
+def test_check_ema_debiased(capsys):
+    bugs = [_ema_biased, lambda values, beta: _ema(values, beta, power_offset=1)]
+    assert_checker_contract(checks.check_ema_debiased, _ema, bugs, capsys)
 
 
-@pytest.mark.parametrize(
-    ("checker", "solution", "bugs"), CASES, ids=lambda v: getattr(v, "__name__", "")
-)
-def test_checker_accepts_solution_and_rejects_bugs(checker, solution, bugs, capsys):
-    assert_checker_contract(checker, solution, bugs, capsys)
+def test_prediction_mismatch(capsys):
+    # two different kernels give different LR images of the same HR image
+    from sisrlearn.resize import imresize
 
-
-def test_ema_that_forgets_its_average_is_caught_on_the_sequence(capsys):
-    def ema_ignores_history(average, value, beta):  # right formula, but restarts every call
-        return value.clone() if average is None else beta * value + (1 - beta) * value
-
-    assert checks.check_ema(ema_ignores_history, strict=False) is False
-    assert "expected" in capsys.readouterr().out
+    hr = torch.rand(1, 1, 32, 32, dtype=torch.float64)
+    gap = (imresize(hr, 1 / 4, kernel="lanczos2") - imresize(hr, 1 / 4)).abs().max()
+    assert gap > 1e-6
+    assert_prediction_contract(checks.check_prediction_mismatch, "positive", ["zero", "no"], capsys)

@@ -1,85 +1,83 @@
-"""Chapter 04 checkers accept the reference solutions and reject planted bugs."""
+"""Chapter 04 checkers accept the reference solutions, reject planted bugs and teach in tiers."""
 
+import pytest
 import torch
 import torch.nn.functional as F
-from conftest import assert_checker_contract
-from torch import nn
+from conftest import assert_checker_contract, assert_prediction_contract
 
 from sisrlearn import checks
-from sisrlearn.metrics import evaluate
+from sisrlearn.models.srcnn import SRCNN
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-class _SRCNN(nn.Module):
-    def __init__(self, f1=9, f2=5, f3=5, n1=64, n2=32, relu_last=False, f2_fixed=None):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, n1, f1)
-        self.conv2 = nn.Conv2d(n1, n2, f2_fixed or f2)
-        self.conv3 = nn.Conv2d(n2, 1, f3)
-        self.relu_last = relu_last
-
-    def forward(self, x):
-        x = self.conv3(F.relu(self.conv2(F.relu(self.conv1(x)))))
-        return F.relu(x) if self.relu_last else x
+def _params(f1, f2, f3, n1, n2, channels=1):
+    return n1 * (channels * f1 * f1 + 1) + n2 * (n1 * f2 * f2 + 1) + channels * (n2 * f3 * f3 + 1)
 
 
-class _SRCNNReluLast(_SRCNN):
-    def __init__(self, **kw):
-        super().__init__(relu_last=True, **kw)
+def _params_no_bias(f1, f2, f3, n1, n2, channels=1):
+    return n1 * channels * f1 * f1 + n2 * n1 * f2 * f2 + channels * n2 * f3 * f3
 
 
-class _SRCNNIgnoresF2(_SRCNN):
-    def __init__(self, f2=5, **kw):
-        super().__init__(f2_fixed=5, **kw)
+def _params_grey_output(f1, f2, f3, n1, n2, channels=1):
+    return n1 * (channels * f1 * f1 + 1) + n2 * (n1 * f2 * f2 + 1) + (n2 * f3 * f3 + 1)
 
 
-def _train_step(model, optimizer, x, y):
-    loss = F.mse_loss(model(x), y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
+def _groups(model, lr):
+    first = list(model.conv1.parameters()) + list(model.conv2.parameters())
+    return [{"params": first, "lr": lr}, {"params": model.conv3.parameters(), "lr": lr / 10}]
 
 
-def _step_no_zero_grad(model, optimizer, x, y):
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    optimizer.step()
-    return loss.item()
+def _groups_weights_only(model, lr):
+    first = [model.conv1.weight, model.conv2.weight]
+    return [{"params": first, "lr": lr}, {"params": [model.conv3.weight], "lr": lr / 10}]
 
 
-def _step_l1(model, optimizer, x, y):
-    loss = F.l1_loss(model(x), y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
+def _groups_same_rate(model, lr):
+    return [{"params": model.parameters(), "lr": lr}]
 
 
-def _psnr_y(sr, hr, scale):
-    return evaluate(sr, hr, scale)["psnr"]
+def _conv1x1(x, weight, bias):
+    return torch.einsum("oc,nchw->nohw", weight[:, :, 0, 0], x) + bias.view(1, -1, 1, 1)
 
 
-def _psnr_y_no_shave(sr, hr, scale):
-    a, b = (torch.round(t.clamp(0, 1) * 255) for t in (sr, hr))
-    return 10 * torch.log10(255**2 / ((a - b) ** 2).mean())
+def _conv1x1_no_bias(x, weight, bias):
+    return torch.einsum("oc,nchw->nohw", weight[:, :, 0, 0], x)
 
 
-def _psnr_y_no_round(sr, hr, scale):
-    a, b = (t.clamp(0, 1)[..., scale:-scale, scale:-scale] * 255 for t in (sr, hr))
-    return 10 * torch.log10(255**2 / ((a - b) ** 2).mean())
+def _conv1x1_transposed(x, weight, bias):
+    w = weight[:, :, 0, 0]
+    return torch.einsum("co,nchw->nohw", w.T.reshape(w.shape), x) + bias.view(1, -1, 1, 1)
 
 
-def test_check_srcnn(capsys):
-    assert_checker_contract(checks.check_srcnn, _SRCNN, [_SRCNNReluLast, _SRCNNIgnoresF2], capsys)
-
-
-def test_check_train_step(capsys):
+def test_check_srcnn_parameters(capsys):
+    assert _params(9, 1, 5, 64, 32) == 8129 and _params(9, 5, 5, 64, 32) == 57281  # the paper
     assert_checker_contract(
-        checks.check_train_step, _train_step, [_step_no_zero_grad, _step_l1], capsys
+        checks.check_srcnn_parameters, _params, [_params_no_bias, _params_grey_output], capsys
     )
 
 
-def test_check_psnr_y(capsys):
+def test_check_paper_param_groups(capsys):
     assert_checker_contract(
-        checks.check_psnr_y, _psnr_y, [_psnr_y_no_shave, _psnr_y_no_round], capsys
+        checks.check_paper_param_groups, _groups, [_groups_weights_only, _groups_same_rate], capsys
     )
+
+
+def test_check_conv1x1_by_matmul(capsys):
+    assert_checker_contract(
+        checks.check_conv1x1_by_matmul, _conv1x1, [_conv1x1_no_bias, _conv1x1_transposed], capsys
+    )
+
+
+def test_prediction_border_band(capsys):
+    torch.manual_seed(3)
+    same = SRCNN(f2=5, padding="same").double()
+    valid = SRCNN(f2=5, padding="valid").double()
+    valid.load_state_dict(same.state_dict())
+    x = torch.rand(1, 1, 32, 32, dtype=torch.float64)
+    with torch.no_grad():
+        diff = (same(x) - valid(F.pad(x, (8, 8, 8, 8), mode="replicate"))).abs()[0, 0]
+    inner = diff[4:-4, 4:-4]
+    # layers 2 and 3 of 9-5-5 reach (5 - 1) / 2 + (5 - 1) / 2 = 4 pixels into the padding
+    assert inner.max() < 1e-9 and diff[3, 3:-3].max() > 1e-6
+    assert_prediction_contract(checks.check_prediction_border_band, 4, [8, 0], capsys)

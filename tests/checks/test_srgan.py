@@ -1,72 +1,92 @@
-"""Chapter 08 checkers accept the reference solution and reject planted bugs with a hint."""
+"""Chapter 09 checkers accept the reference solutions, reject planted bugs and teach in tiers."""
+
+import math
 
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import assert_checker_contract
+from conftest import assert_checker_contract, assert_prediction_contract
 
 from sisrlearn import checks
-from sisrlearn.models.srgan import SRGANDiscriminator
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def _shapes_from_model(input_size, num_features=64):
-    d = SRGANDiscriminator(num_features=num_features, input_size=96)
-    x, out = torch.zeros(1, 3, input_size, input_size), []
+def _ragan(real, fake):
+    rel_real, rel_fake = real - fake.mean(), fake - real.mean()
+    d = F.softplus(-rel_real).mean() + F.softplus(rel_fake).mean()
+    g = F.softplus(rel_real).mean() + F.softplus(-rel_fake).mean()
+    return d, g
+
+
+def _ragan_not_relative(real, fake):
+    d = F.softplus(-real).mean() + F.softplus(fake).mean()
+    return d, F.softplus(-fake).mean()
+
+
+def _ragan_generator_fake_only(real, fake):
+    d, _ = _ragan(real, fake)
+    return d, F.softplus(-(fake - real.mean())).mean()
+
+
+def _gram(x):
+    flat = x.flatten(2)
+    return flat @ flat.transpose(1, 2) / flat[0].numel()
+
+
+def _gram_unnormalised(x):
+    flat = x.flatten(2)
+    return flat @ flat.transpose(1, 2)
+
+
+def _gram_positions(x):
+    flat = x.flatten(2)
+    return flat.transpose(1, 2) @ flat / flat[0].numel()
+
+
+def _norms(sr, hr, critic, weight):
+    x = sr.clone().requires_grad_()
+    (content,) = torch.autograd.grad(F.mse_loss(x, hr), x)
+    x = sr.clone().requires_grad_()
+    (adversarial,) = torch.autograd.grad(weight * F.softplus(-critic(x)).mean(), x)
+    return float(content.norm()), float(adversarial.norm())
+
+
+def _norms_of_losses(sr, hr, critic, weight):
     with torch.no_grad():
-        for layer in d.features:
-            x = layer(x)
-            if isinstance(layer, torch.nn.Conv2d):
-                out.append((x.shape[1], x.shape[-1]))
-    return out
+        return float(F.mse_loss(sr, hr)), float(weight * F.softplus(-critic(sr)).mean())
 
 
-def _shapes_stride_first(input_size, num_features=64):
-    side, out = input_size, []
-    for i in range(8):
-        side = (side - 1) // 2 + 1 if i % 2 == 0 else side
-        out.append((num_features * 2 ** (i // 2), side))
-    return out
+def _norms_no_weight(sr, hr, critic, weight):
+    return _norms(sr, hr, critic, 1.0)
 
 
-def _shapes_floor(input_size, num_features=64):
-    side, out = input_size, []
-    for i in range(8):
-        side = side // 2 if i % 2 else side
-        out.append((num_features * 2 ** (i // 2), side))
-    return out
+def test_ragan_of_equal_scores_is_two_log_two():
+    d, g = _ragan(torch.zeros(3, 1), torch.zeros(5, 1))
+    assert math.isclose(float(d), 2 * math.log(2), rel_tol=1e-6)
+    assert math.isclose(float(g), 2 * math.log(2), rel_tol=1e-6)
 
 
-def _perceptual(features, sr, hr):
-    return F.mse_loss(features(sr) / 12.75, features(hr) / 12.75)
+def test_check_relativistic_losses(capsys):
+    bugs = [_ragan_not_relative, _ragan_generator_fake_only]
+    assert_checker_contract(checks.check_relativistic_losses, _ragan, bugs, capsys)
 
 
-def _perceptual_unscaled(features, sr, hr):
-    return F.mse_loss(features(sr), features(hr))
+def test_check_gram_matrix(capsys):
+    bugs = [_gram_unnormalised, _gram_positions]
+    assert_checker_contract(checks.check_gram_matrix, _gram, bugs, capsys)
 
 
-def _perceptual_pixels(features, sr, hr):
-    return F.mse_loss(sr / 12.75, hr / 12.75)
+def test_check_gradient_norms(capsys):
+    bugs = [_norms_of_losses, _norms_no_weight]
+    assert_checker_contract(checks.check_gradient_norms, _norms, bugs, capsys)
 
 
-def _g_loss(sr, hr, logits):
-    return F.mse_loss(sr, hr) + 1e-3 * F.softplus(-logits).mean()
-
-
-def _g_loss_saturating(sr, hr, logits):
-    return F.mse_loss(sr, hr) - 1e-3 * F.softplus(logits).mean()
-
-
-def _g_loss_weight(sr, hr, logits):
-    return F.mse_loss(sr, hr) + 1e-2 * F.softplus(-logits).mean()
-
-
-CASES = [
-    (checks.check_discriminator_shapes, _shapes_from_model, [_shapes_stride_first, _shapes_floor]),
-    (checks.check_perceptual_loss, _perceptual, [_perceptual_unscaled, _perceptual_pixels]),
-    (checks.check_srgan_generator_loss, _g_loss, [_g_loss_saturating, _g_loss_weight]),
-]
-
-
-@pytest.mark.parametrize("checker, solution, bugs", CASES, ids=lambda v: getattr(v, "__name__", ""))
-def test_checker_accepts_solution_and_rejects_bugs(checker, solution, bugs, capsys):
-    assert_checker_contract(checker, solution, bugs, capsys)
+def test_prediction_shuffled_gram(capsys):
+    # a Gram matrix of raw pixels sums over positions: invariant to any permutation of them
+    x = torch.rand(1, 3, 5, 5, dtype=torch.float64)
+    shuffled = x.flatten(2)[:, :, torch.randperm(25)].reshape(x.shape)
+    assert torch.allclose(_gram(shuffled), _gram(x))
+    assert_prediction_contract(
+        checks.check_prediction_shuffled_gram, "zero", ["small", "large"], capsys
+    )
