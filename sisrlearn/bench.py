@@ -68,7 +68,11 @@ def benchmark(
         paths, _ = list_images(folder)
         if not paths:
             raise ValueError(f"dataset {str(folder)!r} holds no image files")
-        loaded.append((Path(folder).name, [(Path(p).stem, load_image(p)) for p in paths]))
+        stems = [Path(p).stem for p in paths]
+        names = [p.name if stems.count(p.stem) > 1 else p.stem for p in map(Path, paths)]
+        loaded.append(
+            (Path(folder).name, [(n, load_image(p)) for n, p in zip(names, paths, strict=True)])
+        )
     jobs = [
         (m, d, s)
         for m in resolved

@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .files import atomic_write_text
 from .models import MODELS, build_model
 from .train import load_weights, sha256_of
 
@@ -149,9 +150,7 @@ def write_entry(name: str, record: dict, *, index: str | Path | None = None) -> 
     _entry(name, record, index.parent)  # refuse a record the zoo could not use
     raw["entries"][name] = record
     raw["entries"] = dict(sorted(raw["entries"].items()))
-    tmp = index.with_name(index.name + ".tmp")
-    tmp.write_text(json.dumps(raw, indent=1) + "\n")
-    tmp.replace(index)
+    atomic_write_text(index, json.dumps(raw, indent=1) + "\n", overwrite=True)
     return index
 
 
