@@ -28,7 +28,7 @@ from .published import PAPER_PARAMETERS
 from .runtime import get_device
 from .zoo import ZooEntry, load_pretrained, zoo_entries
 
-__all__ = ["SPEED_MARKERS", "markdown_table", "speed_size", "time_call"]
+__all__ = ["SPEED_MARKERS", "count_multiply_adds", "markdown_table", "speed_size", "time_call"]
 
 SPEED_MARKERS = ("<!-- sisrlearn speed: start -->", "<!-- sisrlearn speed: end -->")
 
@@ -50,6 +50,52 @@ def time_call(fn, *args, repeats: int = 3, device: torch.device | None = None) -
             torch.cuda.synchronize(device)
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
+
+
+def count_multiply_adds(model: nn.Module, x: torch.Tensor) -> int:
+    """Multiply-adds of every convolution and linear layer of ``model`` for one forward pass.
+
+    A ``Conv2d`` costs ``k_h k_w (c_in / groups) c_out`` multiply-adds per *output* pixel;
+    a ``ConvTranspose2d`` (deconvolution) paints a ``k_h x k_w x c_out / groups`` patch for
+    every *input* pixel, so it costs the same product per input pixel; a ``Linear`` layer
+    ``in_features x out_features`` per row. Biases, activations and pixel shuffles are free.
+    This is the cost measure of Dong et al., "Accelerating the Super-Resolution
+    Convolutional Neural Network", ECCV 2016, sec. 3.3 (SRCNN vs FSRCNN).
+
+    Args:
+        model: any module; its layers are counted once per call (a layer applied D times,
+            as in DRCN's recursion, counts D times).
+        x: the input batch, e.g. (N, C, H, W) on the model's device; N multiplies the count.
+
+    Returns:
+        The total, an int.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    total = 0
+
+    def count(layer: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total
+        if isinstance(layer, nn.Linear):
+            total += output.numel() // layer.out_features * layer.in_features * layer.out_features
+            return
+        kernel = layer.weight.shape[1] * layer.weight.shape[2] * layer.weight.shape[3]
+        if isinstance(layer, nn.ConvTranspose2d):  # weight (c_in, c_out / g, k_h, k_w)
+            total += inputs[0].numel() * kernel
+        else:  # weight (c_out, c_in / g, k_h, k_w)
+            total += output.numel() * kernel
+
+    layers = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
+    handles = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, layers)]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return total
 
 
 def _bundled_image(side: int) -> dict[str, torch.Tensor]:

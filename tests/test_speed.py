@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 from sisrlearn import bench, speed, zoo
 from sisrlearn.cli import main
@@ -82,3 +83,30 @@ def test_cli_speed_writes_between_its_markers(one_thread, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:  # argparse: the valid names and status 2
         main(["speed", "--models", "bicubic"])
     assert stop.value.code == 2 and "invalid choice: 'bicubic'" in capsys.readouterr().err
+
+
+def test_count_multiply_adds_matches_the_hand_counts():
+    from torch import nn
+
+    from sisrlearn.models import build_model
+
+    # SRCNN 9-5-5 on a 30x30 grid, padded: (81*1*64 + 25*64*32 + 25*32*1) per output pixel
+    srcnn = build_model("srcnn", padding="same")
+    assert speed.count_multiply_adds(srcnn, torch.rand(1, 1, 30, 30)) == 900 * 57_184
+    # FSRCNN x3 on a 10x10 LR grid: every layer per LR pixel, the 9x9 deconvolution included
+    fsrcnn = build_model("fsrcnn", scale=3)
+    assert speed.count_multiply_adds(fsrcnn, torch.rand(2, 1, 10, 10)) == 2 * 100 * 12_464
+    # a grouped convolution, a stride-2 deconvolution and a linear layer, written out
+    net = nn.Sequential(
+        nn.Conv2d(4, 6, 3, padding=1, groups=2),  # 8x8 out: 64 * 6 * (2 * 9)
+        nn.ConvTranspose2d(6, 2, 4, stride=2, padding=1),  # 8x8 in: 64 * 6 * (2 * 16)
+        nn.Flatten(),
+        nn.Linear(2 * 16 * 16, 5),  # 512 * 5
+    )
+    expected = 64 * 6 * 18 + 64 * 6 * 32 + 512 * 5
+    assert speed.count_multiply_adds(net, torch.rand(1, 4, 8, 8)) == expected
+    assert not net[0]._forward_hooks  # the hooks are gone afterwards
+    with pytest.raises(TypeError, match="model must be"):
+        speed.count_multiply_adds(lambda t: t, torch.rand(1))
+    with pytest.raises(TypeError, match="x must be"):
+        speed.count_multiply_adds(net, [1, 2])
