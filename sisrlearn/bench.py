@@ -189,13 +189,17 @@ def perception_distortion(
     images: str | Path | dict[str, torch.Tensor],
     methods: Sequence[str | Method],
     scale: int,
+    *,
+    psnr: bool = True,
 ) -> tuple[float, list[dict]]:
     """PSNR and sharpness of each method: the two axes of the perception-distortion plane.
 
-    PSNR: the matlab protocol (Y channel, as ``benchmark``), over all images. Sharpness:
+    PSNR: the matlab protocol (Y channel, as ``benchmark``), over all images; ``psnr=False``
+    skips it (when a ``benchmark`` table has it already). Sharpness:
     :func:`sisrlearn.metrics.sharpness` of the RGB output from the rgb-protocol LR image,
     averaged over the colour images. ``images``: a dataset name, a folder or name -> HR image.
-    Returns ``(HR sharpness, [{"method", "psnr", "sharpness"}, ...])``.
+    Returns ``(HR sharpness, [{"method", "psnr", "sharpness"}, ...])`` (``"psnr"`` only when
+    asked for).
     """
     if not isinstance(images, dict):
         images = load_folder(resolve_dataset(images))
@@ -207,13 +211,15 @@ def perception_distortion(
     rows = []
     for method in methods:
         method = get_method(method) if isinstance(method, str) else method
-        psnr = score_method(method, list(images.items()), scale)["psnr"]
+        row = {"method": method.name}
+        if psnr:
+            row["psnr"] = score_method(method, list(images.items()), scale)["psnr"]
         sharp = []
         for lr, _ in references:
             with torch.no_grad():
                 sr = apply_method(method, lr.float(), scale).clamp(0, 1)
             sharp.append(sharpness(sr).item())
-        rows.append({"method": method.name, "psnr": psnr, "sharpness": sum(sharp) / len(sharp)})
+        rows.append(row | {"sharpness": sum(sharp) / len(sharp)})
     return hr_sharpness, rows
 
 
@@ -261,12 +267,13 @@ def reading_table(rows: Sequence[dict]) -> str:
 
 def published_table(exclude: Sequence[str] = ()) -> str:
     """The papers' PSNR (and training data) for every family not in ``exclude`` (method or
-    family names), as a Markdown table: the methods a run did not score."""
+    family names), as a Markdown table: the methods a run did not score. Variants such as
+    ``"srcnn (T91)"`` stay unless named themselves."""
     skip = {_family(m) for m in exclude}
     body = [
         [family, dataset, f"x{s}", f"{value:.2f}", PAPER_TRAINING_DATA.get(family, "")]
         for family, figures in PUBLISHED.items()
-        if family.split(" ")[0] not in skip
+        if family not in skip
         for (dataset, s), value in sorted(figures.items())
     ]
     return format_table(["method", "dataset", "scale", "published PSNR (dB)", "trained on"], body)

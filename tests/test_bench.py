@@ -147,6 +147,8 @@ def test_perception_distortion_by_hand(folder):
     assert rows[1]["method"] == "nearest" and rows[1]["sharpness"] == pytest.approx(nearest)
     psnr = benchmark([folder], ["bicubic"], [2], progress=False)[0]["psnr"]
     assert rows[0]["psnr"] == pytest.approx(psnr)
+    _, sharp_only = bench.perception_distortion(images, ["nearest"], 2, psnr=False)
+    assert sharp_only == [{"method": "nearest", "sharpness": rows[1]["sharpness"]}]
     with pytest.raises(ValueError, match="colour"):
         bench.perception_distortion({"g": torch.rand(1, 24, 24)}, ["bicubic"], 2)
 
@@ -160,5 +162,5 @@ def test_reading_and_published_tables_name_data_and_budget(folder):
     table = bench.reading_table(rows)
     assert f"{PUBLISHED['bicubic'][('Set5', 2)]:.2f}" in table and "| nothing |" in table
     unscored = bench.published_table(exclude=["srcnn_x3", "bicubic"])
-    assert "| srcnn |" not in unscored and "| srcnn (T91) |" not in unscored
+    assert "| srcnn |" not in unscored and "| srcnn (T91) | Set5 | x3 | 32.39 |" in unscored
     assert "| srresnet | Set5 | x4 | 32.05 | 350,000 ImageNet images |" in unscored
