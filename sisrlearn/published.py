@@ -90,7 +90,7 @@ PAPER_PARAMETERS = {
 # What each paper trained on (the figures above came from these), by method family. Sources:
 # SRCNN TPAMI 2016 sec. 4 (ImageNet) and ECCV 2014 (91 images); FSRCNN ECCV 2016 sec. 4.1;
 # ESPCN CVPR 2016 Table 1 (the 91-image model); VDSR CVPR 2016 sec. 4.1; DRCN CVPR 2016
-# sec. 4.1; SCN ICCV 2015; ScSR TIP 2010; EDSR CVPRW 2017 (DIV2K); SRGAN CVPR 2017 sec. 3.2;
+# sec. 4.1; ScSR TIP 2010; EDSR CVPRW 2017 (DIV2K); SRGAN CVPR 2017 sec. 3.2;
 # Deep Image Prior CVPR 2018 (no training set).
 PAPER_TRAINING_DATA: dict[str, str] = {
     "bicubic": "nothing",
@@ -100,7 +100,6 @@ PAPER_TRAINING_DATA: dict[str, str] = {
     "espcn": "91 images",
     "vdsr": "291 images (91 + 200 of BSD), augmented",
     "drcn": "91 images",
-    "scn": "91 images",
     "scsr": "patches of 91 images",
     "edsr_baseline": "DIV2K (800 images)",
     "srresnet": "350,000 ImageNet images",
