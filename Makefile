@@ -4,7 +4,8 @@
 #              the slow tests: training, and nbgrader generating and autograding the exercises
 #              in a temporary course), every notebook (fast mode) and the browser test
 #              (Chromium + JupyterLab; skips without Chromium)
-#   make site  HTML pages of every notebook executed in fast mode, with an index, in site/
+#   make site  HTML pages of every notebook executed in fast mode, figures included, with an
+#              index, in site/; fails if a page shows a path, a thread count or how it was made
 
 PYTHON ?= python3
 VENV   := .venv

@@ -12,15 +12,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import torch
 from tqdm.auto import tqdm
 
 from ._validate import check_scale
 from .datasets import bundled_benchmarks, resolve_dataset
 from .files import atomic_write_text
-from .images import list_images, load_image
-from .methods import get_method, score_method
-from .metrics import PROTOCOLS
-from .published import published
+from .images import list_images, load_folder, load_image
+from .methods import Method, apply_method, get_method, score_method
+from .metrics import PROTOCOLS, prepare, sharpness
+from .models import MODELS
+from .published import PAPER_BUDGET, PAPER_TRAINING_DATA, PUBLISHED, published
+from .zoo import zoo_entries
 
 __all__ = [
     "MARKERS",
@@ -28,6 +31,10 @@ __all__ = [
     "check_markers",
     "format_table",
     "markdown_table",
+    "perception_distortion",
+    "published_table",
+    "reading_table",
+    "shipped_jobs",
     "write_markdown",
 ]
 
@@ -155,3 +162,119 @@ def check_markers(text: str, path: str | Path, markers: tuple[str, str] = MARKER
             f"{path} has no '{markers[0]}' ... '{markers[1]}' lines; add them where the table "
             "should go (the rest of the file is kept)"
         )
+
+
+def shipped_jobs(scales: Sequence[int]) -> list[tuple[str, int]]:
+    """``(method, scale)`` pairs of a course table: bicubic and every shipped SR network at
+    the ``scales`` it was trained for. A network shipped for none of them (DRCN and SCN exist
+    at x3 only) is scored at its own scale, with bicubic there. Sorted by scale, bicubic first.
+    """
+    scales = [check_scale(s) for s in scales]
+    entries = {
+        name: e
+        for name, e in zoo_entries().items()
+        if e.kind == "model" and MODELS[e.model].kind == "sr"
+    }
+    covered = {e.model for e in entries.values() if set(e.scales) & set(scales)}
+    jobs = {("bicubic", s) for s in scales}
+    for name, entry in entries.items():
+        own = [s for s in scales if s in entry.scales]
+        if not own and entry.model not in covered:
+            own = [entry.scales[0]]
+            jobs.add(("bicubic", own[0]))
+        jobs.update((name, s) for s in own)
+    return sorted(jobs, key=lambda job: (job[1], job[0] != "bicubic", job[0]))
+
+
+def perception_distortion(
+    images: str | Path | dict[str, torch.Tensor],
+    methods: Sequence[str | Method],
+    scale: int,
+    *,
+    psnr: bool = True,
+) -> tuple[float, list[dict]]:
+    """PSNR and sharpness of each method: the two axes of the perception-distortion plane.
+
+    PSNR: the matlab protocol (Y channel, as ``benchmark``), over all images; ``psnr=False``
+    skips it (when a ``benchmark`` table has it already). Sharpness:
+    :func:`sisrlearn.metrics.sharpness` of the RGB output from the rgb-protocol LR image,
+    averaged over the colour images. ``images``: a dataset name, a folder or name -> HR image.
+    Returns ``(HR sharpness, [{"method", "psnr", "sharpness"}, ...])`` (``"psnr"`` only when
+    asked for).
+    """
+    if not isinstance(images, dict):
+        images = load_folder(resolve_dataset(images))
+    colour = {name: hr for name, hr in images.items() if hr.shape[0] == 3}
+    if not colour:
+        raise ValueError("images must hold at least one colour (RGB) image")
+    references = [prepare(hr, scale, "rgb") for hr in colour.values()]
+    hr_sharpness = sum(sharpness(ref.float()).item() for _, ref in references) / len(colour)
+    rows = []
+    for method in methods:
+        method = get_method(method) if isinstance(method, str) else method
+        row = {"method": method.name}
+        if psnr:
+            row["psnr"] = score_method(method, list(images.items()), scale)["psnr"]
+        sharp = []
+        for lr, _ in references:
+            with torch.no_grad():
+                sr = apply_method(method, lr.float(), scale).clamp(0, 1)
+            sharp.append(sharpness(sr).item())
+        rows.append(row | {"sharpness": sum(sharp) / len(sharp)})
+    return hr_sharpness, rows
+
+
+def _family(method: str) -> str:
+    return method.split("_x")[0]
+
+
+def _our_training(method: str) -> tuple[str, str]:
+    """(training data, budget) of a method as run here: a shipped network's record."""
+    entry = zoo_entries().get(method)
+    if entry is None:
+        return PAPER_TRAINING_DATA.get(_family(method), ""), ""
+    record = entry.record
+    steps = f"{record['steps']:,} steps" if record.get("steps") else ""
+    minutes = record.get("seconds", 0) / 60
+    took = f"{minutes:.0f} min" if minutes >= 1 else f"{record.get('seconds', 0):.0f} s"
+    return str(record.get("data", "")), f"{steps}, {took}" if steps else took
+
+
+def reading_table(rows: Sequence[dict]) -> str:
+    """Rows from ``benchmark`` as a Markdown table for reading: ours (PSNR, what it was
+    trained on and for how long) beside the paper's (PSNR, training data, budget)."""
+    body = []
+    for r in rows:
+        family = _family(r["method"])
+        paper = published(r["method"], r["dataset"], r["scale"])
+        data, budget = _our_training(r["method"])
+        body.append(
+            [
+                r["method"],
+                r["dataset"],
+                f"x{r['scale']}",
+                f"{r['psnr']:.2f}",
+                data,
+                budget,
+                f"{paper:.2f}" if paper is not None and r["protocol"] == "matlab" else "",
+                PAPER_TRAINING_DATA.get(family, "") if paper is not None else "",
+                PAPER_BUDGET.get(family, "") if paper is not None else "",
+            ]
+        )
+    header = ["method", "dataset", "scale", "PSNR (dB)", "trained on", "budget"]
+    header += ["published PSNR", "paper trained on", "paper budget"]
+    return format_table(header, body)
+
+
+def published_table(exclude: Sequence[str] = ()) -> str:
+    """The papers' PSNR (and training data) for every family not in ``exclude`` (method or
+    family names), as a Markdown table: the methods a run did not score. Variants such as
+    ``"srcnn (T91)"`` stay unless named themselves."""
+    skip = {_family(m) for m in exclude}
+    body = [
+        [family, dataset, f"x{s}", f"{value:.2f}", PAPER_TRAINING_DATA.get(family, "")]
+        for family, figures in PUBLISHED.items()
+        if family not in skip
+        for (dataset, s), value in sorted(figures.items())
+    ]
+    return format_table(["method", "dataset", "scale", "published PSNR (dB)", "trained on"], body)

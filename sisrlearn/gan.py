@@ -6,7 +6,9 @@ sigmoid rounds to 0 or 1.
 
 Papers: Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014 (minimax value,
 optimal discriminator, non-saturating loss); Lim & Ye, "Geometric GAN", arXiv:1705.02894,
-2017 and Miyato et al., "Spectral Normalization for GANs", ICLR 2018 (hinge loss); Mao et al.,
+2017 and Miyato et al., "Spectral Normalization for GANs", ICLR 2018 (hinge loss); Zhao,
+Mathieu & LeCun, "Energy-based Generative Adversarial Network", ICLR 2017 (the one-sided hinge
+on an energy, :func:`energy_hinge_losses`); Mao et al.,
 "Least Squares Generative Adversarial Networks", ICCV 2017; Metz et al., "Unrolled GANs",
 ICLR 2017 (the ring of Gaussians). The VGG perceptual loss of SRGAN lives in
 :mod:`sisrlearn.perceptual` (re-exported here).
@@ -29,6 +31,7 @@ from .perceptual import VGG19_LAYERS, PerceptualLoss, VGGFeatures
 __all__ = [
     "GAN_KINDS",
     "GANLoss",
+    "energy_hinge_losses",
     "optimal_discriminator",
     "fit_discriminator_on_grid",
     "ring_of_gaussians",
@@ -104,6 +107,37 @@ def fit_discriminator_on_grid(
     opt.step(closure)
     with torch.no_grad():
         return torch.sigmoid(net((xs - mean) / std)[:, 0]).to(x.dtype)
+
+
+def energy_hinge_losses(
+    real_energy: torch.Tensor, fake_energy: torch.Tensor, *, margin: float = 1.0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """EBGAN's one-sided hinge: ``(loss of D, loss of G)``, both minimised, batch means.
+
+    The discriminator outputs an **energy** ``e >= 0``: low for real samples, high for fakes
+    (the "fake = 1" convention). ``L_D = E[e(x)] + E[max(0, m - e(G(z)))]``,
+    ``L_G = E[e(G(z))]`` (Zhao, Mathieu & LeCun, ICLR 2017, eqs. 1-2). Only the fake term has
+    a hinge: the real term is bounded below because an energy is. With the energy
+    ``e = -log D = softplus(-logit)`` of a standard discriminator, ``L_D`` is the real half of
+    the cross-entropy plus a fake term that stops once ``D(G(z)) < exp(-m)``, and ``L_G`` is
+    exactly the non-saturating loss ``-log D(G(z))``.
+
+    Args:
+        real_energy, fake_energy: energies of real and generated samples, any shape, ``>= 0``.
+        margin: ``m > 0``.
+    """
+    for name, e in (("real_energy", real_energy), ("fake_energy", fake_energy)):
+        if not isinstance(e, torch.Tensor) or not e.is_floating_point():
+            raise TypeError(f"{name} must be a float tensor of energies, got {type(e).__name__}")
+        if (e < 0).any():
+            raise ValueError(
+                f"{name} must be >= 0 (an energy; e.g. softplus(-logit) = -log D), "
+                f"got a minimum of {e.min().item():.3g}"
+            )
+    if not margin > 0:
+        raise ValueError(f"margin must be positive, got {margin!r}")
+    d_loss = real_energy.mean() + F.relu(margin - fake_energy).mean()
+    return d_loss, fake_energy.mean()
 
 
 # ------------------------------------------------------------------ toy 2-D data and networks

@@ -167,12 +167,19 @@ class GANLoss(nn.Module):
     kind            discriminator loss (real ``r``, fake ``f``)  generator loss
     ==============  ==========================================  ===========================
     minimax         ``-log D(r) - log(1 - D(f))``                ``log(1 - D(f))`` (saturates)
-    nonsaturating   same                                         ``-log D(f)`` (flipped labels)
+    nonsaturating   same                                         ``-log D(f)``
     hinge           ``relu(m - r) + relu(m + f)``                ``-f``
     lsgan           ``((r - 1)^2 + f^2) / 2``                    ``(f - 1)^2 / 2``
     ==============  ==========================================  ===========================
 
-    For ``minimax``/``nonsaturating`` ``D = sigmoid(logit)``; hinge and LSGAN use the raw output.
+    Convention (Goodfellow et al. 2014): ``D = sigmoid(logit)`` is the probability that a
+    sample is **real** (labels real = 1, fake = 0) for ``minimax``/``nonsaturating``; hinge and
+    LSGAN use the raw output, high for real. The non-saturating generator loss is the
+    cross-entropy of the fakes with the *generator's* target "real": it changes G's loss only;
+    D's labels stay the same. (Relabelling D instead, fake = 1 and real = 0, makes D output
+    ``1 - D``: the same game, and the same saturation.) ``hinge`` is the symmetric hinge of Lim
+    & Ye 2017 and Miyato et al. 2018 (SAGAN, BigGAN); EBGAN's one-sided hinge on an energy is
+    :func:`sisrlearn.gan.energy_hinge_losses`.
 
     Args:
         kind: one of ``GAN_KINDS``.

@@ -7,7 +7,14 @@ them beside the measured figures; notebooks quote them with their source.
 
 from __future__ import annotations
 
-__all__ = ["PUBLISHED", "PUBLISHED_X4", "PAPER_PARAMETERS", "published"]
+__all__ = [
+    "PUBLISHED",
+    "PUBLISHED_X4",
+    "PAPER_PARAMETERS",
+    "PAPER_TRAINING_DATA",
+    "PAPER_BUDGET",
+    "published",
+]
 
 # Published PSNR (dB, Y channel, MATLAB protocol) as (dataset, scale) -> value, by method
 # family. Sources: the papers' own tables (SRCNN TPAMI 2016 Table 5 and, trained on T91 only,
@@ -77,4 +84,34 @@ PAPER_PARAMETERS = {
     "drcn": "1.77M",
     "srresnet": "1.5M",
     "edsr_baseline": "1.5M (x4)",
+}
+
+
+# What each paper trained on (the figures above came from these), by method family. Sources:
+# SRCNN TPAMI 2016 sec. 4 (ImageNet) and ECCV 2014 (91 images); FSRCNN ECCV 2016 sec. 4.1;
+# ESPCN CVPR 2016 Table 1 (the 91-image model); VDSR CVPR 2016 sec. 4.1; DRCN CVPR 2016
+# sec. 4.1; ScSR TIP 2010; EDSR CVPRW 2017 (DIV2K); SRGAN CVPR 2017 sec. 3.2;
+# Deep Image Prior CVPR 2018 (no training set).
+PAPER_TRAINING_DATA: dict[str, str] = {
+    "bicubic": "nothing",
+    "srcnn": "395,909 ImageNet images",
+    "srcnn (T91)": "91 images",
+    "fsrcnn": "91 images + General-100, augmented",
+    "espcn": "91 images",
+    "vdsr": "291 images (91 + 200 of BSD), augmented",
+    "drcn": "91 images",
+    "scsr": "patches of 91 images",
+    "edsr_baseline": "DIV2K (800 images)",
+    "srresnet": "350,000 ImageNet images",
+    "srgan": "350,000 ImageNet images",
+    "dip": "nothing (one network fitted per image)",
+}
+
+# Training budgets the papers state (SRGAN CVPR 2017 sec. 3.2; VDSR CVPR 2016 sec. 4.1; Deep
+# Image Prior CVPR 2018 sec. 4, super-resolution).
+PAPER_BUDGET: dict[str, str] = {
+    "vdsr": "80 epochs, about 4 h on one GPU",
+    "srresnet": "1,000,000 steps of 16 crops",
+    "srgan": "200,000 steps after SRResNet",
+    "dip": "2,000 iterations per image",
 }

@@ -7,10 +7,16 @@ with ``l_adversarial = -log D(G(I_LR))`` (eq. 6, the non-saturating loss) and ``
 the pixel MSE (SRGAN-MSE) or the VGG ``phi_5,4`` feature loss (SRGAN-VGG54); Adam
 (beta1 0.9), learning rate 1e-4, 96x96 HR crops, the generator initialised from SRResNet.
 Blau & Michaeli, "The Perception-Distortion Tradeoff", CVPR 2018.
+
+The content loss's features: :func:`content_features` gives VGG19's ``phi_5,4`` when an
+ImageNet VGG19 file is there (``sisrlearn data fetch vgg19`` or env ``SISRLEARN_VGG19``), and
+otherwise the features of the shipped colorization network (:class:`ColorNetFeatures`), so the
+chapter can train with a perceptual loss either way.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -20,12 +26,26 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from .color import rgb_to_lab
+from .datasets import vgg19_weights_path
 from .losses import GANLoss
 from .metrics import sharpness  # noqa: F401  (this chapter's measure, in metrics)
+from .perceptual import VGGFeatures
 from .runtime import autocast, bf16_layout
 from .train import repeat_batches
+from .zoo import load_pretrained
 
-__all__ = ["SRGANHistory", "train_srgan", "sharpness"]
+__all__ = [
+    "SRGANHistory",
+    "train_srgan",
+    "sharpness",
+    "ColorNetFeatures",
+    "content_features",
+    "matched_feature_scale",
+    "VGG54_SCALE",
+]
+
+VGG54_SCALE = 1 / 12.75  # Ledig et al. 2017, section 3.2: the VGG feature maps are rescaled
 
 
 @dataclass
@@ -141,3 +161,69 @@ def train_srgan(
     generator.eval()
     discriminator.eval()
     return history
+
+
+class ColorNetFeatures(nn.Module):
+    """The first ``blocks`` blocks of the shipped colorization network, as a frozen feature
+    extractor for a perceptual loss: RGB (N, 3, H, W) in [0, 1] -> L/100 -> (N, C, H/4, W/4).
+
+    The network (chapter 11, Zhang et al. 2016 slimmed) learned to predict colours from the
+    lightness of about a hundred photos, a self-supervised task: its features at 1/4 resolution
+    see context like VGG's, but they see only the lightness (a colour shift costs nothing) and
+    come from a small network trained on few images, not from VGG19 trained to classify the
+    1.2 million images of ImageNet.
+    """
+
+    def __init__(self, blocks: int = 4, *, name: str = "colornet") -> None:
+        super().__init__()
+        net = load_pretrained(name)
+        if isinstance(blocks, bool) or not isinstance(blocks, int):
+            raise TypeError(f"blocks must be an int, got {type(blocks).__name__}")
+        if not 1 <= blocks <= len(net.body):
+            raise ValueError(f"blocks must be in 1..{len(net.body)}, got {blocks}")
+        self.body = net.body[:blocks]
+        self.requires_grad_(False)
+        self.eval()
+
+    def forward(self, img: torch.Tensor) -> torch.Tensor:
+        if not isinstance(img, torch.Tensor) or img.dim() != 4 or img.shape[1] not in (1, 3):
+            got = tuple(img.shape) if isinstance(img, torch.Tensor) else type(img).__name__
+            raise ValueError(f"img must be (N, 3, H, W) RGB in [0, 1], got {got}")
+        rgb = img.expand(-1, 3, -1, -1) if img.shape[1] == 1 else img
+        light = rgb_to_lab(rgb.clamp(0, 1))[:, :1] / 100.0
+        return self.body((light - 0.5) / 0.5)  # the colornet's input normalisation
+
+    def train(self, mode: bool = True) -> ColorNetFeatures:
+        return super().train(False)  # frozen: BatchNorm keeps its running statistics
+
+
+def content_features(*, weights: str | None = None) -> tuple[nn.Module, str]:
+    """``(features, name)`` for the perceptual content loss.
+
+    ``name`` is ``"vgg54"``: VGG19 up to ``relu5_4`` (SRGAN's ``phi_5,4``) from ``weights``, or
+    else the file :func:`sisrlearn.datasets.vgg19_weights_path` finds (env ``SISRLEARN_VGG19``,
+    or the one ``sisrlearn data fetch vgg19`` stored). Without any, ``name`` is ``"colornet"``:
+    :class:`ColorNetFeatures`, a network the course ships. Nothing is downloaded.
+    """
+    path = weights or vgg19_weights_path()
+    if path is not None:
+        return VGGFeatures(path, layer="relu5_4"), "vgg54"
+    return ColorNetFeatures(), "colornet"
+
+
+@torch.no_grad()
+def matched_feature_scale(features: nn.Module, sr: torch.Tensor, hr: torch.Tensor) -> float:
+    """The factor ``s`` that gives the feature loss the pixel MSE's size on one example:
+    ``mse(s phi(sr), s phi(hr)) = mse(sr, hr)``.
+
+    Ledig et al. chose ``1/12.75`` for VGG19 the same way ("VGG losses of a scale that is
+    comparable to the MSE loss"); for other features, measure it on a typical pair, e.g. a
+    bicubic upscaling and its HR image. Inputs (N, 3, H, W) in [0, 1], not equal.
+    """
+    if sr.shape != hr.shape:
+        raise ValueError(f"sr and hr must have the same shape, got {sr.shape} and {hr.shape}")
+    pixel = F.mse_loss(sr, hr)
+    feature = F.mse_loss(features(sr), features(hr))
+    if not (pixel > 0 and feature > 0):
+        raise ValueError("sr and hr must differ (the pixel and the feature MSE must be > 0)")
+    return math.sqrt(pixel.item() / feature.item())

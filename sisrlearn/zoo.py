@@ -195,6 +195,13 @@ def describe(name: str) -> str:
     minutes = record.get("seconds", 0) / 60
     took = f"{minutes:.0f} min" if minutes >= 1 else f"{record.get('seconds', 0):.0f} s"
     text = f"{name}: {what} trained on {record.get('data', 'unknown data')}, {steps} in {took}"
+    adversarial, init = record.get("adversarial"), record.get("init")
+    if isinstance(adversarial, dict) and isinstance(init, dict):
+        text = (
+            f"{name}: {what} fine-tuned as SRGAN from {init.get('generator', 'a generator')} "
+            f"on {record.get('data', 'unknown data')} ({adversarial.get('content', '?')} "
+            f"content, adversarial weight {adversarial.get('weight', '?')}), {steps} in {took}"
+        )
     scores = [
         f"Set5 x{scale} {value:.2f} dB"
         for scale, value in sorted((record.get("psnr") or {}).get("Set5", {}).items())

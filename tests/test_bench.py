@@ -103,3 +103,65 @@ def test_write_markdown_keeps_the_rest_of_the_file(tmp_path):
     with pytest.raises(ValueError, match="sisrlearn bench: start"):
         write_markdown("| t |", plain)
     assert plain.read_text() == "my notes\n"
+
+
+def test_shipped_jobs_score_each_network_at_its_scales(monkeypatch):
+    from sisrlearn import bench
+    from sisrlearn.zoo import ZooEntry
+
+    def entry(name, model, scales):
+        return ZooEntry(name, "model", model, {}, tuple(scales), None, "", {})
+
+    entries = {
+        "srcnn_x3": entry("srcnn_x3", "srcnn", [3]),
+        "srcnn_x4": entry("srcnn_x4", "srcnn", [4]),
+        "vdsr": entry("vdsr", "vdsr", [2, 3, 4]),
+        "drcn_x3": entry("drcn_x3", "drcn", [3]),
+        "colornet": entry("colornet", "colornet", []),
+    }
+    monkeypatch.setattr(bench, "zoo_entries", lambda: entries)
+    assert bench.shipped_jobs([4]) == [
+        ("bicubic", 3),
+        ("drcn_x3", 3),
+        ("bicubic", 4),
+        ("srcnn_x4", 4),
+        ("vdsr", 4),
+    ]
+    assert ("srcnn_x3", 3) in bench.shipped_jobs([3, 4])
+    with pytest.raises(ValueError):
+        bench.shipped_jobs([0])
+
+
+def test_perception_distortion_by_hand(folder):
+    from sisrlearn import bench
+    from sisrlearn.images import load_folder
+    from sisrlearn.metrics import prepare, sharpness
+    from sisrlearn.resize import upsample
+
+    images = load_folder(folder)
+    hr_sharp, rows = bench.perception_distortion(images, ["bicubic", "nearest"], 2)
+    colour = [hr for hr in images.values() if hr.shape[0] == 3]
+    pairs = [prepare(hr, 2, "rgb") for hr in colour]
+    expected = sum(sharpness(ref).item() for _, ref in pairs) / 2
+    assert hr_sharp == pytest.approx(expected)
+    nearest = sum(sharpness(upsample(lr, 2, "nearest").clamp(0, 1)).item() for lr, _ in pairs) / 2
+    assert rows[1]["method"] == "nearest" and rows[1]["sharpness"] == pytest.approx(nearest)
+    psnr = benchmark([folder], ["bicubic"], [2], progress=False)[0]["psnr"]
+    assert rows[0]["psnr"] == pytest.approx(psnr)
+    _, sharp_only = bench.perception_distortion(images, ["nearest"], 2, psnr=False)
+    assert sharp_only == [{"method": "nearest", "sharpness": rows[1]["sharpness"]}]
+    with pytest.raises(ValueError, match="colour"):
+        bench.perception_distortion({"g": torch.rand(1, 24, 24)}, ["bicubic"], 2)
+
+
+def test_reading_and_published_tables_name_data_and_budget(folder):
+    from sisrlearn import bench
+    from sisrlearn.published import PUBLISHED
+
+    rows = benchmark([folder], ["bicubic"], [2], progress=False)
+    rows[0]["dataset"] = "Set5"  # as if scored on Set5: the paper's figure appears
+    table = bench.reading_table(rows)
+    assert f"{PUBLISHED['bicubic'][('Set5', 2)]:.2f}" in table and "| nothing |" in table
+    unscored = bench.published_table(exclude=["srcnn_x3", "bicubic"])
+    assert "| srcnn |" not in unscored and "| srcnn (T91) | Set5 | x3 | 32.39 |" in unscored
+    assert "| srresnet | Set5 | x4 | 32.05 | 350,000 ImageNet images |" in unscored

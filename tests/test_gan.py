@@ -258,3 +258,33 @@ def test_perceptual_loss_scale_and_gradient():
         vgg(torch.rand(3, 16, 16))
     with pytest.raises(TypeError, match="features"):
         PerceptualLoss("vgg19")
+
+
+def test_energy_hinge_losses_by_hand_and_their_link_to_the_cross_entropy():
+    from sisrlearn.gan import energy_hinge_losses
+
+    real = torch.tensor([0.0, 0.5, 2.0])
+    fake = torch.tensor([0.2, 1.5, 3.0])
+    d_loss, g_loss = energy_hinge_losses(real, fake, margin=1.0)
+    # (0 + 0.5 + 2) / 3 + (max(0, 0.8) + 0 + 0) / 3
+    assert d_loss.item() == pytest.approx(2.5 / 3 + 0.8 / 3)
+    assert g_loss.item() == pytest.approx(4.7 / 3)
+    # With the energy -log D = softplus(-logit): G's loss is the non-saturating loss and D's
+    # real term is the real half of the cross-entropy.
+    logits_real, logits_fake = torch.randn(8), torch.randn(8)
+    d_loss, g_loss = energy_hinge_losses(F.softplus(-logits_real), F.softplus(-logits_fake))
+    assert torch.allclose(g_loss, GANLoss("nonsaturating").generator(logits_fake))
+    bce_real = F.binary_cross_entropy_with_logits(logits_real, torch.ones(8))
+    hinge = F.relu(1 + F.logsigmoid(logits_fake)).mean()
+    assert torch.allclose(d_loss, bce_real + hinge, atol=1e-6)
+
+
+def test_energy_hinge_losses_bad_input():
+    from sisrlearn.gan import energy_hinge_losses
+
+    with pytest.raises(ValueError, match="real_energy must be >= 0"):
+        energy_hinge_losses(torch.tensor([-0.1]), torch.tensor([1.0]))
+    with pytest.raises(TypeError, match="fake_energy"):
+        energy_hinge_losses(torch.tensor([0.1]), [1.0])
+    with pytest.raises(ValueError, match="margin"):
+        energy_hinge_losses(torch.tensor([0.1]), torch.tensor([1.0]), margin=0)

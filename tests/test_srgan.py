@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from scipy import ndimage
+from torch import nn
 
 from sisrlearn import srgan
 from sisrlearn.degrade import gaussian_blur
@@ -149,3 +150,62 @@ def test_published_table_has_the_design_figures():
     assert PUBLISHED_X4["SRGAN"]["Set5"][0] == 29.40
     mos = {k: v["Set14"][2] for k, v in PUBLISHED_X4.items()}
     assert max(mos, key=mos.get) == "HR" and mos["SRGAN"] > mos["SRResNet"] > mos["bicubic"]
+
+
+def test_content_features_use_a_vgg19_file_when_there_is_one(tmp_path, monkeypatch):
+    """A randomly initialised VGG19 saved to a file stands for the ImageNet one here."""
+    from sisrlearn.perceptual import VGGFeatures
+
+    monkeypatch.delenv("SISRLEARN_VGG19", raising=False)
+    with monkeypatch.context() as patch:  # no fetched file either
+        patch.setattr(srgan, "vgg19_weights_path", lambda: None)
+        features, name = srgan.content_features()
+    assert name == "colornet" and isinstance(features, srgan.ColorNetFeatures)
+    with pytest.warns(UserWarning, match="RANDOMLY INITIALISED"):
+        random_vgg = VGGFeatures(layer="relu5_4")
+    path = tmp_path / "vgg19.pth"
+    torch.save(random_vgg.state_dict(), path)
+    monkeypatch.setenv("SISRLEARN_VGG19", str(path))
+    features, name = srgan.content_features()
+    assert name == "vgg54" and features.pretrained and features.layer == "relu5_4"
+    x = torch.rand(1, 3, 32, 32)
+    assert torch.equal(features(x), random_vgg(x))
+
+
+def test_colornet_features_follow_the_shipped_network_and_pass_gradients():
+    from sisrlearn.color import rgb_to_lab
+    from sisrlearn.zoo import load_pretrained
+
+    features = srgan.ColorNetFeatures(blocks=2)
+    net = load_pretrained("colornet")
+    rgb = torch.rand(2, 3, 32, 32, requires_grad=True)
+    light = rgb_to_lab(rgb)[:, :1] / 100
+    expected = net.body[:2]((light - 0.5) / 0.5)  # the network's own input normalisation
+    out = features(rgb)
+    assert out.shape == (2, net.body[1][-1].num_features, 8, 8)
+    assert torch.allclose(out, expected, atol=1e-5)
+    out.square().mean().backward()
+    assert rgb.grad.abs().sum() > 0 and not any(p.requires_grad for p in features.parameters())
+    features.train()
+    assert not features.training  # frozen: BatchNorm statistics never move
+    with pytest.raises(ValueError, match="blocks must be in"):
+        srgan.ColorNetFeatures(blocks=0)
+    with pytest.raises(ValueError, match="img must be"):
+        features(torch.rand(3, 8, 8))
+
+
+def test_matched_feature_scale_equalises_feature_and_pixel_mse():
+    features = nn.Conv2d(3, 4, 3, padding=1)
+    hr = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    sr = gaussian_blur(hr, 1.0)
+    s = srgan.matched_feature_scale(features, sr, hr)
+    with torch.no_grad():
+        assert F.mse_loss(s * features(sr), s * features(hr)).item() == pytest.approx(
+            F.mse_loss(sr, hr).item(), rel=1e-5
+        )
+    identity = nn.Identity()
+    assert srgan.matched_feature_scale(identity, sr, hr) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="must differ"):
+        srgan.matched_feature_scale(identity, hr, hr)
+    with pytest.raises(ValueError, match="same shape"):
+        srgan.matched_feature_scale(identity, sr[..., :8], hr)

@@ -1,6 +1,9 @@
-"""tools/build_site.py (``make site``): course order, titles, the index page."""
+"""tools/build_site.py (``make site``): course order, titles, the index page, executed pages
+with their figures, and the check that no page shows paths, thread counts or how the course
+was made."""
 
 import importlib.util
+import re
 from pathlib import Path
 
 import nbformat
@@ -45,6 +48,7 @@ def test_index_lists_the_notebooks_in_course_order_with_their_titles(tmp_path):
     hrefs = [index.index(f'href="{p.name}"') for p in pages]
     assert hrefs == sorted(hrefs)
     assert "10 · Colour &lt;Lab&gt;" in index and "scratch" not in index
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", index)  # no date on the index
 
 
 def test_bad_folders_are_refused(tmp_path, capsys):
@@ -58,3 +62,56 @@ def test_the_repository_notebooks_are_in_course_order():
     names = [p.name for p in build_site.course_order(ROOT / "notebooks")]
     assert names and names[0].startswith("01_")
     assert [int(n[:2]) for n in names] == sorted(int(n[:2]) for n in names)
+
+
+def test_plumbing_check_reads_the_visible_text_only():
+    clean = (
+        "<style>.session { color: red }</style><script>var threads = 2;</script>"
+        '<p>See <a href="https://example.org/home/page">the page</a>.</p>'
+        '<img src="data:image/png;base64,AAAA/tmp/BBBB/work/CCCC=">'
+        "<p>An excellent, silent, equivalent result.</p>"
+    )
+    assert build_site.plumbing_problems(clean) == []
+    dirty = (
+        "<pre>saved to /work/wt-x/out.pt</pre><pre>/tmp/abc and /home/me and /root/x</pre>"
+        "<p>trained on 2 threads</p><p>one Session later</p><p>a machine lent to us</p>"
+        "<p>as the issue says</p>"
+    )
+    reasons = [p.split(":")[0] for p in build_site.plumbing_problems(dirty)]
+    assert reasons.count("an absolute path") == 4
+    assert "a thread count" in reasons
+    assert sum(r.startswith("how the course was made") for r in reasons) == 3
+    assert "/work/wt-x/out.pt" in build_site.plumbing_problems(dirty)[0]
+
+
+def test_executed_pages_carry_their_figures_and_the_check_flags_plumbing(tmp_path, capsys):
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    figure = "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0]);\nprint('two points')"
+    nbformat.write(
+        nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_markdown_cell("# 01 · Clean"), nbformat.v4.new_code_cell(figure)]
+        ),
+        folder / "01_clean.ipynb",
+    )
+    leak = "import os\nprint(os.getcwd(), 'with', 4, 'threads')"
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(leak)]), folder / "02_leak.ipynb"
+    )
+    pages = build_site.build(folder, tmp_path / "site", only=["01_clean"])
+    page = pages[0].read_text()
+    assert "two points" in page and re.search(r'<img[^>]+src="data:image/png;base64,', page)
+    assert build_site.check_pages(pages) == {}
+    code = build_site.main(["--notebooks", str(folder), "--out", str(tmp_path / "s2")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "02_leak.html" in err and "an absolute path" in err and "a thread count" in err
+    assert "01_clean.html" not in err
+
+
+@pytest.mark.slow
+def test_the_course_pages_show_no_paths_thread_counts_or_how_it_was_made(tmp_path):
+    """Builds the whole site (every course notebook, fast mode): minutes."""
+    pages = build_site.build(ROOT / "notebooks", tmp_path / "site")
+    assert len(pages) == len(build_site.course_order(ROOT / "notebooks"))
+    assert build_site.check_pages(pages) == {}
