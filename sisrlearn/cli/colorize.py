@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..colorize import ANNEALED_T, colorize_image, load_colornet
-from ..images import IMAGE_SUFFIXES, load_image, save_image
-from .common import UsageError, check_output_file, positive_float
+from ..images import load_image, save_image
+from .common import image_output, positive_float
 
 
 def add_parser(sub) -> None:
@@ -40,14 +40,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.output and args.out and args.output != args.out:
-        raise UsageError(f"give OUT once: got {args.output} and --out {args.out}")
-    target = args.output or args.out
-    if not target:
-        raise UsageError("give the output file: sisrlearn colorize IN OUT")
-    out = check_output_file(
-        target, flag="OUT", overwrite=args.overwrite, suffixes=IMAGE_SUFFIXES, inputs=[args.input]
-    )
+    out = image_output(args, "sisrlearn colorize IN OUT")
     model = load_colornet(args.model)  # unknown models fail before the image is read
     img = load_image(args.input)
     rgb = colorize_image(model, img, temperature=args.temperature)

@@ -254,3 +254,17 @@ def model_kwargs(items: Sequence[str] | None) -> dict:
         except json.JSONDecodeError:
             kwargs[key] = value
     return kwargs
+
+
+def image_output(args: argparse.Namespace, usage: str) -> Path:
+    """The checked output image of a command that takes ``IN [OUT]`` or ``IN --out OUT``."""
+    from ..images import IMAGE_SUFFIXES
+
+    if args.output and args.out and args.output != args.out:
+        raise UsageError(f"give OUT once: got {args.output} and --out {args.out}")
+    target = args.output or args.out
+    if not target:
+        raise UsageError(f"give the output file: {usage}")
+    return check_output_file(
+        target, flag="OUT", overwrite=args.overwrite, suffixes=IMAGE_SUFFIXES, inputs=[args.input]
+    )

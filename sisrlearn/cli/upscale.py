@@ -8,9 +8,9 @@ import warnings
 import torch
 from PIL import Image
 
-from ..images import IMAGE_SUFFIXES, load_image, save_image
+from ..images import load_image, save_image
 from ..methods import get_method, max_output_pixels, method_names, tile_count, upscale
-from .common import UsageError, check_output_file, non_negative_int, positive_int
+from .common import UsageError, image_output, non_negative_int, positive_int
 
 
 def add_parser(sub) -> None:
@@ -58,14 +58,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.output and args.out and args.output != args.out:
-        raise UsageError(f"give OUT once: got {args.output} and --out {args.out}")
-    target = args.output or args.out
-    if not target:
-        raise UsageError("give the output file: sisrlearn upscale IN OUT --scale S")
-    out = check_output_file(
-        target, flag="OUT", overwrite=args.overwrite, suffixes=IMAGE_SUFFIXES, inputs=[args.input]
-    )
+    out = image_output(args, "sisrlearn upscale IN OUT --scale S")
     if args.method not in method_names():
         raise ValueError(
             f"--method must be one of {', '.join(method_names())}, got {args.method!r}"
