@@ -8,10 +8,35 @@ the command line (``cli``). Notebooks import what they need from the modules, e.
 ``from sisrlearn.metrics import psnr``; the most used names are also re-exported here.
 """
 
-from .images import load_image, modcrop, sample, save_image, to_numpy, to_tensor
-from .metrics import evaluate, psnr, ssim
-from .resize import imresize, upsample
-from .runtime import autocast, budget, fast_mode, get_device, set_seed
+import importlib
+
+# The most used names, loaded on first use (``import sisrlearn`` stays light: the command line
+# starts, and answers Ctrl-C, before torch is imported).
+_EXPORTS = {
+    "load_image": "images",
+    "modcrop": "images",
+    "sample": "images",
+    "save_image": "images",
+    "to_numpy": "images",
+    "to_tensor": "images",
+    "evaluate": "metrics",
+    "psnr": "metrics",
+    "ssim": "metrics",
+    "imresize": "resize",
+    "upsample": "resize",
+    "autocast": "runtime",
+    "budget": "runtime",
+    "fast_mode": "runtime",
+    "get_device": "runtime",
+    "set_seed": "runtime",
+}
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'sisrlearn' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 

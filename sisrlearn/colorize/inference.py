@@ -91,7 +91,10 @@ def load_colornet(name: str | Path, *, device: torch.device | str | None = None)
                 f"model file {path} needs {meta.name} beside it (both written by "
                 "python -m sisrlearn.colorize train --out FILE.pt)"
             )
-        record = json.loads(meta.read_text())
+        try:
+            record = json.loads(meta.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ValueError(f"{meta} is not a readable record: {err}") from err
         if record.get("model") not in kinds:
             raise ValueError(f"{meta} is not a colorization model ({record.get('model')!r})")
         model = build_model(record["model"], **record.get("kwargs", {}))

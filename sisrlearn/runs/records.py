@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -102,7 +103,10 @@ def write_record(
     """Write ``OUT.pt`` (the state_dict, checked finite) and ``OUT.json``, a record in the
     format of a zoo index entry: the recipe as trained, the history thinned to 100 points,
     plus ``extra``. Both files are replaced atomically."""
-    sha = save_weights(model, out, overwrite=True, half=half)
+    # both files are written beside their targets first, then renamed: a failure in either
+    # leaves the old pair whole
+    staged = out.with_name(out.name + ".new")
+    sha = save_weights(model, staged, overwrite=True, half=half)
     record = {
         "kind": "model",
         "model": model_name,
@@ -122,7 +126,13 @@ def write_record(
         **(extra or {}),
         "history": thin_history(history),
     }
-    write_json(out.with_suffix(".json"), record)
+    try:
+        write_json(out.with_suffix(".json.new"), record)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    os.replace(staged, out)
+    os.replace(out.with_suffix(".json.new"), out.with_suffix(".json"))
 
 
 def write_json(path: Path, obj: object) -> None:

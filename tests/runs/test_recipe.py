@@ -318,3 +318,24 @@ def test_a_diverged_run_stops_with_an_error_and_saves_nothing(images, tmp_path, 
         )
         == 1
     )
+
+
+def test_a_failed_record_write_keeps_the_old_weights_and_record(images, tmp_path, monkeypatch):
+    from sisrlearn.runs import records
+
+    out = tmp_path / "pair.pt"
+    _train(images, out, 1)
+    before = (out.read_bytes(), out.with_suffix(".json").read_text())
+
+    def full_disk(path, obj):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(records, "write_json", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        _train(images, out, 2, overwrite=True)
+    assert (out.read_bytes(), out.with_suffix(".json").read_text()) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("pair")) == [
+        "pair.ckpt",
+        "pair.json",
+        "pair.pt",
+    ]
