@@ -17,7 +17,8 @@ __all__ = [
 ]
 
 # Published PSNR (dB, Y channel, MATLAB protocol) as (dataset, scale) -> value, by method
-# family. Sources: the papers' own tables (SRCNN TPAMI 2016 Table 5 and, trained on T91 only,
+# family. Sources: the papers' own tables (SRCNN: as VDSR CVPR 2016 Table 3 quotes it, within
+# 0.03 dB of TPAMI 2016 Table 5; trained on T91 only,
 # ECCV 2014 Table 1; FSRCNN ECCV 2016 Table 3; ESPCN CVPR 2016 Table 1 (91 images); VDSR CVPR
 # 2016 Table 3; DRCN CVPR 2016 Table 2; SRGAN CVPR 2017 Table 2; Deep Image Prior CVPR 2018
 # Table 1). ScSR: Yang et al. (TIP 2010) report no Set5/Set14 figures; these are the
@@ -80,7 +81,6 @@ PAPER_PARAMETERS = {
     "srcnn": "57,184 weights (9-5-5)",
     "fsrcnn": "12,464 weights",
     "fsrcnn_s": "3,937 weights",
-    "vdsr": "about 665k",
     "drcn": "1.77M",
     "srresnet": "1.5M",
     "edsr_baseline": "1.5M (x4)",

@@ -48,7 +48,8 @@ def upsample_steps(scale: int) -> list[int]:
 
 
 class ResidualBlock(nn.Module):
-    """``x + res_scale * conv(act(conv(x)))`` (He et al. CVPR 2016 for SR), BN after each conv
+    """``x + res_scale * conv(act(conv(x)))`` (the SRResNet/EDSR form;
+    He et al. CVPR 2016 apply the activation after the sum, this block does not), BN after each conv
     when ``batchnorm`` (SRResNet), none in EDSR. Shape (N, F, H, W) -> (N, F, H, W).
 
     Args:

@@ -49,7 +49,7 @@ def test_fsrcnn_parameter_counts_equal_the_paper():
 
 
 def test_other_parameter_counts():
-    assert _count(build_model("vdsr")) == 665_921  # Kim et al. CVPR 2016: "about 665k"
+    assert _count(build_model("vdsr")) == 665_921  # 20 layers of 64 3x3 (no count in the paper)
     assert _count(build_model("drcn")) == 1_775_121  # 1.77M (F = 256, D = 16)
     assert _count(build_model("espcn", scale=3)) == 22_729
     assert _count(build_model("srresnet", scale=4)) == 1_550_659  # SRResNet x4: 1.55M

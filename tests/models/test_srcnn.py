@@ -12,7 +12,8 @@ from sisrlearn.train import load_weights, save_weights
 
 @pytest.mark.parametrize(("f2", "params"), [(1, 8_129), (3, 24_513), (5, 57_281)])
 def test_parameter_counts_equal_the_paper(f2, params):
-    # Dong et al. TPAMI 2016, section 4.3: 9-1-5 has 8,129 and 9-5-5 57,281 parameters
+    # with biases: 9-1-5 has 8,129 and 9-5-5 57,281 parameters (the paper counts weights only:
+    # 8,032 and 57,184, Dong et al. TPAMI 2016, section 4.3)
     model = build_model("srcnn", f2=f2)
     assert sum(p.numel() for p in model.parameters()) == params
 
