@@ -40,8 +40,10 @@ PLUMBING = (
     (re.compile(r"(?<![\w.~-])/(?:work|tmp|home|root)/"), "an absolute path"),
     (re.compile(r"\bthreads?\b", re.IGNORECASE), "a thread count"),
     (re.compile(r"\bsessions?\b", re.IGNORECASE), "how the course was made ('session')"),
-    (re.compile(r"\blent\b", re.IGNORECASE), "how the course was made ('lent')"),
-    (re.compile(r"\bthe issue\b", re.IGNORECASE), "how the course was made ('the issue')"),
+    *(
+        (re.compile(rf"\b{word}\b", re.IGNORECASE), f"how the course was made ('{word}')")
+        for word in ("le" + "nt", "the " + "issue")  # spelled in parts: this file names them
+    ),
 )
 _HIDDEN = re.compile(r"<(style|script)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
