@@ -60,6 +60,26 @@ def _check_folder(folder: Path, *, make_parents: bool) -> None:
         raise PermissionError(f"folder {str(existing)!r} is not writable")
 
 
+def _name_max(folder: Path) -> int:
+    """The longest file name, in bytes, the file system holding ``folder`` accepts."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or not reported
+        return 255
+
+
+def _check_name(path: Path) -> None:
+    """A name the file system refuses fails here, before a long job, not when it writes."""
+    length, limit = len(os.fsencode(path.name)), _name_max(path.parent)
+    if length > limit:
+        raise ValueError(
+            f"file name {path.name[:40]!r}... is {length} bytes long; this file system allows "
+            f"at most {limit}: give a shorter name"
+        )
+
+
 def check_writable(
     path: str | os.PathLike, *, overwrite: bool = False, make_parents: bool = False
 ) -> Path:
@@ -81,9 +101,11 @@ def check_writable(
         FileNotFoundError: ``path`` is a dangling symlink, or its folder does not exist.
         NotADirectoryError: what should be its folder is a file.
         PermissionError: its folder is not writable.
-        ValueError: ``path`` exists but is not a regular file (a device, a pipe).
+        ValueError: ``path`` exists but is not a regular file (a device, a pipe), or its name
+            is longer than the file system allows.
     """
     path = _as_path(path)
+    _check_name(path)
     if path.is_symlink():
         if not path.exists():
             raise FileNotFoundError(
@@ -170,7 +192,7 @@ def atomic_write(
     target = check_writable(path, overwrite=overwrite, make_parents=make_parents)
     if make_parents:
         target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:64]}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(name)
     try:

@@ -126,6 +126,19 @@ def test_refusals_name_the_path(tmp_path):
     assert (tmp_path / "old.txt").read_text() == "old"
 
 
+def test_names_at_the_file_system_limit(tmp_path):
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    longest = tmp_path / ("a" * (limit - 4) + ".png")  # the temporary name must still fit
+    atomic_write_text(longest, "fits")
+    assert longest.read_text() == "fits" and _leftovers(tmp_path) == []
+    with pytest.raises(ValueError, match=f"at most {limit}"):
+        check_writable(tmp_path / ("b" * limit + ".png"))
+    with pytest.raises(ValueError, match="shorter name"):
+        with atomic_write(tmp_path / "new" / ("c" * (limit + 1)), make_parents=True):
+            pass
+    assert not (tmp_path / "new").exists()
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write in a read-only folder")
 def test_read_only_folder_is_refused_before_writing(tmp_path):
     folder = tmp_path / "ro"
