@@ -28,7 +28,15 @@ import torch.nn.functional as F
 
 from ._validate import as_batch, unbatch
 
-__all__ = ["KERNELS", "MAX_OUTPUT_ELEMENTS", "cubic", "imresize", "upsample", "UPSAMPLE_METHODS"]
+__all__ = [
+    "KERNELS",
+    "MAX_OUTPUT_ELEMENTS",
+    "cubic",
+    "imresize",
+    "resize_matrix",
+    "upsample",
+    "UPSAMPLE_METHODS",
+]
 
 _EPS = 2.220446049250313e-16  # MATLAB's eps
 
@@ -174,6 +182,36 @@ def _resize_axis(x: torch.Tensor, dim: int, out_len: int, scale: float, kernel: 
         part = _apply(band, x.narrow(dim, first, last - first + 1), dim)
         out.narrow(dim, start, len(rows)).copy_(part)
     return out
+
+
+def resize_matrix(
+    in_len: int,
+    scale: float,
+    kernel: str = "cubic",
+    *,
+    antialiasing: bool = True,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
+    """The (ceil(in_len * scale), in_len) matrix that ``imresize`` applies along one axis.
+
+    ``imresize(x, scale)`` of an (..., H, W) image equals ``A_h @ x @ A_w.T`` with
+    ``A_h = resize_matrix(H, scale)`` and ``A_w = resize_matrix(W, scale)`` (the mirrored
+    border folded in), which is how a loss that downsamples at every step (Deep Image Prior's
+    data term) can build its downsampler once. Not cached; computed in float64 and then
+    converted to ``dtype``.
+    """
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {sorted(KERNELS)}, got {kernel!r}")
+    if isinstance(in_len, bool) or not isinstance(in_len, int) or in_len < 1:
+        raise ValueError(f"in_len must be a positive int, got {in_len!r}")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < math.inf:
+        raise ValueError(f"scale must be a positive number, got {scale!r}")
+    out_len = math.ceil(in_len * scale - 1e-9)
+    antialiasing = antialiasing and kernel != "nearest"
+    rows = range(out_len)
+    weights, indices = _contributions(in_len, rows, float(scale), kernel, antialiasing, device)
+    return _fold(weights, indices, 0, in_len).to(dtype)
 
 
 def _check_output(batch: torch.Tensor, out_size, asked: str, scales, kernel: str, aa: bool):

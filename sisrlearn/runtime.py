@@ -168,3 +168,23 @@ def _glibc_mallopt():
         return None
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
     return mallopt
+
+
+def available_memory(device: torch.device | str) -> int | None:
+    """Bytes a new allocation on ``device`` can still get, or None where that is not known.
+
+    CUDA: the free memory the driver reports. CPU: ``MemAvailable`` of ``/proc/meminfo``
+    (Linux), what the kernel can hand out without swapping.
+    """
+    device = torch.device(device)
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[0])
+    if device.type != "cpu":
+        return None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from sisrlearn import resize
-from sisrlearn.resize import KERNELS, imresize, upsample
+from sisrlearn.resize import KERNELS, imresize, resize_matrix, upsample
 
 
 def keys_cubic(t: float) -> float:
@@ -242,3 +242,23 @@ def test_imresize_refuses_empty_huge_and_degenerate_outputs(monkeypatch):
     assert imresize(torch.rand(2, 3, 4, 5), 2).shape == (2, 3, 8, 10)
     with pytest.raises(ValueError, match=r"3x3x8x10 = 720 elements"):
         imresize(torch.rand(3, 3, 4, 5), 2)
+
+
+@pytest.mark.parametrize("kernel", ["cubic", "lanczos2", "triangle", "box"])
+@pytest.mark.parametrize("scale", [1 / 4, 1 / 3, 0.7, 2, 3])
+def test_resize_matrix_is_what_imresize_applies(kernel, scale):
+    x = torch.rand(2, 3, 17, 23, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    a_h, a_w = resize_matrix(17, scale, kernel), resize_matrix(23, scale, kernel)
+    assert a_h.shape == (math.ceil(17 * scale - 1e-9), 17) and a_h.dtype == torch.float64
+    torch.testing.assert_close(
+        a_h @ x @ a_w.T, imresize(x, scale, kernel=kernel), atol=1e-12, rtol=0
+    )
+
+
+def test_resize_matrix_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="in_len must be a positive int"):
+        resize_matrix(0, 0.5)
+    with pytest.raises(ValueError, match="scale must be a positive number"):
+        resize_matrix(8, -1)
+    with pytest.raises(ValueError, match="kernel must be one of"):
+        resize_matrix(8, 0.5, "gauss")

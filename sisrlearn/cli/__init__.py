@@ -126,6 +126,8 @@ def _out_of_memory(err: Exception) -> bool:
 
 
 def _message(err: Exception) -> str:
+    if isinstance(err, MemoryError) and str(err):  # our own estimate, which says what to do
+        return str(err).splitlines()[0]
     if isinstance(err, MemoryError) or _out_of_memory(err):
         return "out of memory; use a smaller image, --tile, or a smaller batch"
     if isinstance(err, OSError) and err.strerror:

@@ -6,9 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import nbformat
-
-from ..exercises import build_all
 from ..files import check_writable
 from .common import UsageError
 
@@ -47,6 +44,10 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import nbformat  # here, not at the top: 2 s of imports every other command need not pay
+
+    from ..exercises import build_all
+
     solutions, out = Path(args.solutions), Path(args.out)
     if not solutions.is_dir():
         raise UsageError(f"--solutions must be a folder of notebooks, got {solutions}")

@@ -259,6 +259,27 @@ def test_impedance_natural_image_fits_at_least_3x_faster_than_noise():
     assert noise is None or noise >= 3 * natural, (natural, noise)
 
 
+def test_memory_estimate_grows_with_pixels_and_bounds_the_feature_maps():
+    from sisrlearn.dip.core import fit_memory
+
+    net = SkipNet()
+    small, large = fit_memory(net, (128, 128)), fit_memory(net, (256, 256))
+    assert large == 4 * small
+    # at full resolution alone the net keeps a dozen 128-channel float32 maps for backward
+    # (conv inputs, BatchNorm inputs, activations): at least 12 * 128 * 4 bytes per pixel
+    assert 12 * 128 * 4 <= large / (256 * 256) <= 30_000
+
+
+def test_too_little_memory_fails_before_the_first_step(monkeypatch, capsys):
+    from sisrlearn.dip import core
+
+    monkeypatch.setattr(core, "available_memory", lambda device: 10**6)
+    monkeypatch.setattr(core, "_step", lambda loss, opt: pytest.fail("a step was taken"))
+    with pytest.raises(MemoryError, match=r"64x64 output pixels needs about \d+ MB on cpu, 1 MB"):
+        dip_super_resolve(tiny_image(size=16), 4, steps=3, net=tiny_net(), progress=True)
+    assert "DIP" not in capsys.readouterr().err  # no progress bar was started
+
+
 def test_bad_inputs_raise_clear_errors():
     img, net = tiny_image(), tiny_net()
     with pytest.raises(ValueError, match="depth"):
