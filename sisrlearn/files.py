@@ -75,8 +75,8 @@ def _check_name(path: Path) -> None:
     length, limit = len(os.fsencode(path.name)), _name_max(path.parent)
     if length > limit:
         raise ValueError(
-            f"file name {path.name[:40]!r}... is {length} bytes long; this file system allows "
-            f"at most {limit}: give a shorter name"
+            f"file name {path.name[:40]!r}... is too long: {length} bytes, and this file system "
+            f"allows at most {limit}; give a shorter name"
         )
 
 
