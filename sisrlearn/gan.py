@@ -6,11 +6,11 @@ sigmoid rounds to 0 or 1.
 
 Papers: Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014 (minimax value,
 optimal discriminator, non-saturating loss); Lim & Ye, "Geometric GAN", arXiv:1705.02894,
-2017 and Miyato et al., "Spectral Normalization for GANs", ICLR 2018 (hinge loss); Zhao,
-Mathieu & LeCun, "Energy-based Generative Adversarial Network", ICLR 2017 (the one-sided hinge
-on an energy, :func:`energy_hinge_losses`); Mao et al.,
-"Least Squares Generative Adversarial Networks", ICCV 2017; Metz et al., "Unrolled GANs",
-ICLR 2017 (the ring of Gaussians). The VGG perceptual loss of SRGAN lives in
+2017 and Miyato et al., "Spectral Normalization for Generative Adversarial Networks", ICLR 2018
+(hinge loss); Zhao, Mathieu & LeCun, "Energy-based Generative Adversarial Networks", ICLR 2017
+(the one-sided hinge on an energy, :func:`energy_hinge_losses`); Mao et al., "Least Squares
+Generative Adversarial Networks", ICCV 2017; Metz et al., "Unrolled Generative Adversarial
+Networks", ICLR 2017 (the ring of Gaussians). The VGG perceptual loss of SRGAN lives in
 :mod:`sisrlearn.perceptual` (re-exported here).
 """
 

@@ -79,7 +79,7 @@ def train_srgan(
     progress: bool = True,
     cpu_bf16: bool = False,
 ) -> SRGANHistory:
-    """Adversarial fine-tuning of an SR generator (SRGAN, section 3 and 4.2).
+    """Adversarial fine-tuning of an SR generator (SRGAN, sections 2 and 3.2).
 
     Each step: one discriminator step on ``(hr, generator(lr))``, then one generator step on
     ``content_loss(sr, hr) + adversarial_weight * gan_loss.generator(discriminator(sr))``.
@@ -171,7 +171,7 @@ class ColorNetFeatures(nn.Module):
     lightness of about a hundred photos, a self-supervised task: its features at 1/4 resolution
     see context like VGG's, but they see only the lightness (a colour shift costs nothing) and
     come from a small network trained on few images, not from VGG19 trained to classify the
-    1.2 million images of ImageNet.
+    1.3 million training images of ImageNet.
     """
 
     def __init__(self, blocks: int = 4, *, name: str = "colornet") -> None:
