@@ -33,6 +33,7 @@ def test_lecture_09_trains_srgan_with_vgg54_content_on_the_cpu(tmp_path, monkeyp
     client = NotebookClient(
         notebook,
         timeout=900,
+        startup_timeout=300,  # a busy CI machine can take more than the default minute
         kernel_name="python3",
         resources={"metadata": {"path": str(ROOT / "notebooks")}},
     )
