@@ -155,7 +155,9 @@ def render(notebook: Path, out: Path, *, execute: bool, timeout: int) -> Path:
             # absolute path: the kernel runs in the notebook's folder, this process does not.
             ipc = Path(tempfile.mkdtemp(prefix="sisrlearn-ipc-"))
             config = Config({"KernelManager": {"transport": "ipc", "ip": str(ipc / "kernel")}})
-        runner = ExecutePreprocessor(timeout=timeout, kernel_name="python3", config=config)
+        runner = ExecutePreprocessor(
+            timeout=timeout, startup_timeout=300, kernel_name="python3", config=config
+        )
         try:
             runner.preprocess(nb, {"metadata": {"path": str(notebook.parent)}})
         finally:
