@@ -42,7 +42,7 @@ slow:
 
 notebooks:
 	SISRLEARN_FAST=1 SISRLEARN_STRICT_CHECKS=1 MPLBACKEND=Agg \
-	  $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
+	  $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 --nbval-kernel-startup-timeout=300 \
 	  -p no:cacheprovider $(NOTEBOOKS)
 
 # Real browser: Chromium (apt-get install chromium) + Playwright drive JupyterLab; Run All on
