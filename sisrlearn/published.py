@@ -18,11 +18,12 @@ __all__ = [
 
 # Published PSNR (dB, Y channel, MATLAB protocol) as (dataset, scale) -> value, by method
 # family. Sources: the papers' own tables (SRCNN: as VDSR CVPR 2016 Table 3 quotes it, within
-# 0.03 dB of TPAMI 2016 Table 5; trained on T91 only,
+# 0.03 dB of TPAMI 2016 Table 5; "srcnn (T91)": the 9-1-5 network trained on T91 only,
 # ECCV 2014 Table 1; FSRCNN ECCV 2016 Table 3; ESPCN CVPR 2016 Table 1 (91 images); VDSR CVPR
-# 2016 Table 3; DRCN CVPR 2016 Table 2; SRGAN CVPR 2017 Table 2; Deep Image Prior CVPR 2018
-# Table 1). ScSR: Yang et al. (TIP 2010) report no Set5/Set14 figures; these are the
-# re-evaluation quoted by Dong et al. (SRCNN, ECCV 2014 Table 1 / TPAMI 2016 Table 5).
+# 2016 Table 3; DRCN CVPR 2016 Table 2; SRGAN CVPR 2017 Table 2; Deep Image Prior CVPR 2018,
+# its super-resolution results, scored by the authors' script: Y channel, 4-pixel border).
+# ScSR: Yang et al. (TIP 2010) report no Set5/Set14 figures; these are the re-evaluation
+# quoted by Dong et al. (SRCNN, ECCV 2014 Tables 1-2 / TPAMI 2016).
 # The layout (one family per line, as the papers print them) is kept by hand: fmt: skip.
 PUBLISHED: dict[str, dict[tuple[str, int], float]] = {
     "bicubic": {("Set5", 2): 33.66, ("Set5", 3): 30.39, ("Set5", 4): 28.42,
