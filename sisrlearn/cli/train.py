@@ -69,6 +69,14 @@ def add_parser(sub) -> None:
         metavar="KEY=VALUE",
         help="constructor argument, e.g. f2=1 (repeatable; default: the paper's)",
     )
+    p.add_argument(
+        "--downscale",
+        type=float,
+        nargs="+",
+        metavar="FACTOR",
+        help="SR models: also train on every image scaled down by each factor in (0, 1), "
+        "e.g. FSRCNN's 0.9 0.8 0.7 0.6 (default: none)",
+    )
     p.add_argument("--half", action="store_true", help="store float16 weights")
     p.add_argument(
         "--no-rebalance",
@@ -76,6 +84,13 @@ def add_parser(sub) -> None:
         help="colornet: plain soft cross-entropy, no class rebalancing",
     )
     p.set_defaults(func=run)
+
+
+def _downscale(factors: list[float] | None) -> tuple[float, ...]:
+    for f in factors or ():
+        if not 0 < f < 1:
+            raise UsageError(f"--downscale: factors must be in (0, 1), got {f:g}")
+    return tuple(factors or ())
 
 
 def _interrupt(signum, frame) -> None:
@@ -110,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             patch_size=args.patch_size,
             model_kwargs=model_kwargs(args.model_arg),
+            downscale=_downscale(args.downscale),
             half=args.half,
             **run_options(args),
         )
@@ -131,6 +147,7 @@ def _train_color(args: argparse.Namespace) -> int:
         ("--resume", args.resume or None),
         ("--half", args.half or None),
         ("--bf16", args.bf16 or None),
+        ("--downscale", args.downscale),
     ):
         if value is not None:
             raise UsageError(f"{flag} is not used by colorization training ({args.model})")

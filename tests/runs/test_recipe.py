@@ -160,6 +160,41 @@ def test_patch_size_override_changes_the_training_crops_and_the_record(images, t
     assert trainer.recipe_dataset(default, images, [2], augment=False)[0][0].shape[-1] == 33
 
 
+def test_downscaled_copies_are_fsrcnns_augmentation():
+    flat = torch.full((1, 40, 30), 0.25)
+    ramp = torch.linspace(0, 1, 30).expand(1, 40, 30).clone()
+    out = trainer.downscaled_copies({"flat": flat, "ramp": ramp}, trainer.FSRCNN_DOWNSCALES)
+    assert len(out) == 2 * 5 and out["flat"] is flat
+    assert out["ramp@0.6"].shape == (1, 24, 18) and out["flat@0.9"].shape == (1, 36, 27)
+    torch.testing.assert_close(out["flat@0.7"], torch.full((1, 28, 21), 0.25))  # stays flat
+    row = out["ramp@0.8"][0, 5]
+    assert (row.diff() > 0).all() and 0 <= row.min() and row.max() <= 1  # still a ramp
+    assert trainer.downscaled_copies({"flat": flat}, ()) == {"flat": flat}
+    for bad in (1.0, 0, -0.5, True, "0.5"):
+        with pytest.raises(ValueError, match="downscale factors must be numbers in"):
+            trainer.downscaled_copies({"flat": flat}, [bad])
+
+
+def test_downscale_trains_on_more_crops_and_resume_keeps_it(images, tmp_path, monkeypatch, capsys):
+    seen = []
+    real = trainer.recipe_dataset
+
+    def spy(recipe, imgs, *args, **kw):
+        seen.append(len(imgs))
+        return real(recipe, imgs, *args, **kw)
+
+    monkeypatch.setattr(trainer, "recipe_dataset", spy)
+    _train(images, tmp_path / "d.pt", 2, downscale=(0.9, 0.8))
+    _train(images, tmp_path / "n.pt", 2)
+    assert seen[0] == 3 * seen[1]
+    with pytest.raises(ValueError, match="downscale"):
+        _train(images, tmp_path / "d.pt", 4, resume=True)  # the run had downscaled copies
+    code = main(["train", "srcnn", "--scale", "2", "--downscale", "0.5", "1.5", "--steps", "1"])
+    assert (
+        code == 2 and "--downscale: factors must be in (0, 1), got 1.5" in capsys.readouterr().err
+    )
+
+
 def test_cli_train(images, tmp_path, capsys):
     out = tmp_path / "cli.pt"
     args = [
