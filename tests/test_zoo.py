@@ -29,3 +29,12 @@ def test_describe_says_what_a_network_learned_from_and_how_long(monkeypatch):
     )
     with pytest.raises(ValueError, match="shipped entry"):
         zoo.describe("nope")
+
+
+def test_describe_names_a_configuration_other_than_the_papers(monkeypatch):
+    wide = {"model": "espcn", "kwargs": {"scale": 3, "n1": 128, "n2": 64}, "data": "t91"}
+    paper = {"model": "espcn", "kwargs": {"scale": 3, "n1": 64}, "data": "t91"}
+    entries = {"w_x3": _entry("w_x3", wide), "p_x3": _entry("p_x3", paper)}
+    monkeypatch.setattr(zoo, "zoo_entries", lambda: entries)
+    assert zoo.describe("w_x3").startswith("w_x3: espcn (n1=128, n2=64) trained on t91")
+    assert zoo.describe("p_x3").startswith("p_x3: espcn trained on t91")

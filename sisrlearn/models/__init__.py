@@ -31,6 +31,7 @@ __all__ = [
     "ModelEntry",
     "Recipe",
     "build_model",
+    "changed_arguments",
     "models_of_kind",
     "register_model",
 ]
@@ -142,3 +143,20 @@ def build_model(name: str, **kwargs) -> nn.Module:
 
 for _info in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_info.name}")
+
+
+def changed_arguments(name: str, kwargs: dict) -> dict:
+    """The constructor arguments in ``kwargs`` that differ from the network's defaults (the
+    paper's configuration), ``scale`` left out: ``{}`` for a paper-sized network.
+
+    >>> changed_arguments("espcn", {"scale": 3, "n1": 128, "n2": 32})
+    {'n1': 128}
+    """
+    if name not in MODELS:
+        raise ValueError(f"name must be one of {', '.join(sorted(MODELS))}, got {name!r}")
+    params = inspect.signature(MODELS[name].builder).parameters
+    return {
+        key: value
+        for key, value in kwargs.items()
+        if key != "scale" and (key not in params or params[key].default != value)
+    }

@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sisrlearn.models import KINDS, MODELS, build_model
+from sisrlearn.models import KINDS, MODELS, build_model, changed_arguments
 from sisrlearn.train import load_weights, save_weights
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -84,3 +84,11 @@ def test_weights_round_trip(name, tmp_path):
     load_weights(loaded, tmp_path / f"{name}.pt", sha256=sha)
     with torch.no_grad():
         torch.testing.assert_close(loaded.eval()(x), model(x))
+
+
+def test_changed_arguments_are_those_off_the_papers_defaults():
+    assert changed_arguments("espcn", {"scale": 3}) == {}
+    assert changed_arguments("espcn", {"scale": 3, "n1": 64, "n2": 64}) == {"n2": 64}
+    assert changed_arguments("drcn", {"recursions": 9}) == {"recursions": 9}
+    with pytest.raises(ValueError, match="name must be one of"):
+        changed_arguments("espcn_x3", {})
