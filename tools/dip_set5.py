@@ -12,6 +12,7 @@ makes the LR image: MATLAB bicubic 1/4 of the mod-cropped HR, float64, not round
 
     python tools/dip_set5.py --data path/to/Set5 --image butterfly --results dip_set5.json
     python tools/dip_set5.py --results dip_set5.json          # every image not in the file yet
+    python tools/dip_set5.py --results dip_set5.json --table  # the Markdown table so far
 
 Each image adds one record to the ``--results`` JSON list (rewritten atomically): image, psnr
 (the last output, what the official notebook returns), psnr_ema (the moving average,
@@ -30,11 +31,12 @@ from pathlib import Path
 
 import torch
 
-from sisrlearn.bench import prepare
+from sisrlearn.bench import format_table, prepare
 from sisrlearn.dip import dip_super_resolve
 from sisrlearn.images import list_images, load_image
 from sisrlearn.metrics import evaluate
 from sisrlearn.models.dip import SkipNet
+from sisrlearn.published import published
 from sisrlearn.runtime import bf16_pays_off, get_device
 
 SCALE = 4
@@ -57,6 +59,31 @@ def write_results(path: Path, records: list[dict]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(records, indent=2) + "\n")
     os.replace(tmp, path)
+
+
+def results_table(records: list[dict], total: int = 5) -> str:
+    """The records as a Markdown table, one row per image and the mean of those done beside
+    the paper's Set5 mean (a mean over fewer than ``total`` images says how many)."""
+    rows = [
+        [
+            r["image"],
+            f"{r['psnr']:.2f}",
+            f"{r['psnr_ema']:.2f}",
+            r["iterations"],
+            f"{r['seconds'] / 60:.0f}",
+            f"{r['seconds'] / r['iterations']:.2f}",
+            r["device"] + (", bfloat16" if r["bf16"] else ", float32"),
+        ]
+        for r in sorted(records, key=lambda r: r["image"])
+    ]
+    if records:
+        done = len(records)
+        mean = [sum(r[key] for r in records) / done for key in ("psnr", "psnr_ema")]
+        label = "mean" if done >= total else f"mean of {done} of {total}"
+        rows.append([f"**{label}**", f"{mean[0]:.2f}", f"{mean[1]:.2f}", "", "", "", ""])
+    rows.append(["paper (Set5 mean)", f"{published('dip', 'Set5', SCALE):.2f}", "", "", "", "", ""])
+    header = ["image", "PSNR (last)", "PSNR (moving avg.)", "iterations", "min", "s/it", "run on"]
+    return format_table(header, rows)
 
 
 def run_image(
@@ -120,7 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: the best)")
     parser.add_argument("--log-every", type=int, default=100, help="progress every N steps")
+    parser.add_argument(
+        "--table", action="store_true", help="print the results as a Markdown table and stop"
+    )
     args = parser.parse_args(argv)
+    if args.table:
+        print(results_table(load_results(Path(args.results))))
+        return 0
     paths, _ = list_images(args.data)
     images = {Path(p).stem: p for p in paths}
     if not images:
