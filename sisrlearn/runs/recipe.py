@@ -155,8 +155,9 @@ def train_recipe(
             keeps the recipe's ratio to it. The record stores the recipe as trained.
         model_kwargs: constructor arguments (e.g. ``f2=1`` for SRCNN 9-1-5).
         init: start from these weights: a shipped model (``"fsrcnn_x2"``) or a ``FILE.pt``
-            with its ``FILE.json`` record; the same network and arguments are used, and the
-            record keeps the whole lineage of commands.
+            with its ``FILE.json`` record; the same network and arguments are used (taken
+            from the record when ``model_kwargs`` is empty), and the record keeps the whole
+            lineage of commands.
         augment: random flips and 90-degree rotations of the training crops.
         downscale: also train on every image scaled down by each of these factors
             (``downscaled_copies``; FSRCNN's ``FSRCNN_DOWNSCALES``); default none.
@@ -178,8 +179,11 @@ def train_recipe(
     for name, value in (("eval_every", eval_every), ("checkpoint_every", checkpoint_every)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
+    resolved = resolve_init(init) if init is not None else None
+    if resolved is not None and not model_kwargs and resolved[1].get("model") == model_name:
+        model_kwargs = resolved[1].get("kwargs", {})  # continue the network as it was built
     kwargs = _build_kwargs(model_name, dict(model_kwargs or {}), scales)
-    init_weights, init_record = _init(init, model_name, kwargs, scales)
+    init_weights, init_record = _init(resolved, model_name, kwargs, scales)
     train_images = downscaled_copies(training_images(data), downscale)
     val_images = training_images(val) if val is not None else None
     world, rank = distributed_setup()
@@ -389,11 +393,12 @@ def _build_kwargs(model_name: str, kwargs: dict, scales: Sequence[int]) -> dict:
     return kwargs
 
 
-def _init(init, model_name: str, kwargs: dict, scales) -> tuple[Path | None, dict]:
-    """(weights file, its record) to start from, checked to be the same network."""
-    if init is None:
+def _init(resolved, model_name: str, kwargs: dict, scales) -> tuple[Path | None, dict]:
+    """(weights file, its record) to start from (``resolve_init``'s answer or None), checked
+    to be the same network."""
+    if resolved is None:
         return None, {}
-    weights, record, label = resolve_init(init)
+    weights, record, label = resolved
     same = record.get("model") == model_name and record.get("kwargs", {}) == kwargs
     if not same or list(record.get("scales", [])) != list(scales):
         raise ValueError(

@@ -320,6 +320,9 @@ def test_init_starts_from_earlier_weights_and_keeps_the_lineage(images, tmp_path
     assert record["init"]["steps"] == 2
     with pytest.raises(ValueError, match="init"):
         _train(images, None, 1, init=first, model_kwargs={"n1": 8, "n2": 2})
+    # no constructor arguments given: the network is built as the init's record says
+    _train(images, tmp_path / "third.pt", 1, init=first, model_kwargs={})
+    assert json.loads((tmp_path / "third.json").read_text())["kwargs"] == TINY
     shutil.copy(first, tmp_path / "lonely.pt")
     with pytest.raises(ValueError, match="FILE.json"):
         _train(images, None, 1, init=tmp_path / "lonely.pt")
