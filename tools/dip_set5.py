@@ -10,7 +10,7 @@ Scoring: the benchmark protocol (``sisrlearn.bench.prepare(hr, 4, "matlab", chan
 makes the LR image: MATLAB bicubic 1/4 of the mod-cropped HR, float64, not rounded;
 ``sisrlearn.metrics.evaluate`` scores the Y channel with 4 pixels shaved).
 
-    python tools/dip_set5.py --data path/to/Set5 --image butterfly --results dip_set5.json
+    python tools/dip_set5.py --image butterfly --results dip_set5.json
     python tools/dip_set5.py --results dip_set5.json          # every image not in the file yet
     python tools/dip_set5.py --results dip_set5.json --table  # the Markdown table so far
 
@@ -32,8 +32,10 @@ from pathlib import Path
 import torch
 
 from sisrlearn.bench import format_table, prepare
+from sisrlearn.datasets import resolve_dataset
 from sisrlearn.dip import dip_super_resolve
 from sisrlearn.images import list_images, load_image
+from sisrlearn.methods import apply_method
 from sisrlearn.metrics import evaluate
 from sisrlearn.models.dip import SkipNet
 from sisrlearn.published import published
@@ -61,12 +63,20 @@ def write_results(path: Path, records: list[dict]) -> None:
     os.replace(tmp, path)
 
 
-def results_table(records: list[dict], total: int = 5) -> str:
-    """The records as a Markdown table, one row per image and the mean of those done beside
-    the paper's Set5 mean (a mean over fewer than ``total`` images says how many)."""
+def bicubic_psnr(path: str) -> float:
+    """Bicubic x4 of the image at ``path`` under the same protocol, for comparison."""
+    lr_img, reference = prepare(load_image(path), SCALE, "matlab", channels="rgb")
+    return evaluate(apply_method("bicubic", lr_img, SCALE).clamp(0, 1), reference, SCALE)["psnr"]
+
+
+def results_table(records: list[dict], bicubic: dict[str, float], total: int = 5) -> str:
+    """The records as a Markdown table beside bicubic (``bicubic``: image -> PSNR), one row
+    per image and the mean of those done beside the paper's Set5 mean (a mean over fewer than
+    ``total`` images says how many)."""
     rows = [
         [
             r["image"],
+            f"{bicubic[r['image']]:.2f}",
             f"{r['psnr']:.2f}",
             f"{r['psnr_ema']:.2f}",
             r["iterations"],
@@ -79,10 +89,13 @@ def results_table(records: list[dict], total: int = 5) -> str:
     if records:
         done = len(records)
         mean = [sum(r[key] for r in records) / done for key in ("psnr", "psnr_ema")]
+        base = sum(bicubic[r["image"]] for r in records) / done
         label = "mean" if done >= total else f"mean of {done} of {total}"
-        rows.append([f"**{label}**", f"{mean[0]:.2f}", f"{mean[1]:.2f}", "", "", "", ""])
-    rows.append(["paper (Set5 mean)", f"{published('dip', 'Set5', SCALE):.2f}", "", "", "", "", ""])
-    header = ["image", "PSNR (last)", "PSNR (moving avg.)", "iterations", "min", "s/it", "run on"]
+        rows.append([f"**{label}**", f"{base:.2f}", f"{mean[0]:.2f}", f"{mean[1]:.2f}"] + [""] * 4)
+    paper = published("dip", "Set5", SCALE)
+    rows.append(["paper (Set5 mean)", "", f"{paper:.2f}"] + [""] * 5)
+    header = ["image", "bicubic", "DIP (last)", "DIP (moving avg.)", "iterations", "min"]
+    header += ["s/it", "run on"]
     return format_table(header, rows)
 
 
@@ -135,7 +148,7 @@ def run_image(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default="sisrlearn/data/Set5", help="folder of HR images")
+    parser.add_argument("--data", default="set5", help="a dataset name or a folder of HR images")
     parser.add_argument("--image", default="all", help="an image name (file stem) or 'all'")
     parser.add_argument("--results", required=True, help="JSON list to append records to")
     parser.add_argument("--steps", type=int, default=STEPS, help="iterations (paper: 2000)")
@@ -151,13 +164,15 @@ def main(argv: list[str] | None = None) -> int:
         "--table", action="store_true", help="print the results as a Markdown table and stop"
     )
     args = parser.parse_args(argv)
-    if args.table:
-        print(results_table(load_results(Path(args.results))))
-        return 0
-    paths, _ = list_images(args.data)
+    paths, _ = list_images(resolve_dataset(args.data))
     images = {Path(p).stem: p for p in paths}
     if not images:
         raise SystemExit(f"--data {args.data} holds no images")
+    if args.table:
+        records = load_results(Path(args.results))
+        bicubic = {r["image"]: bicubic_psnr(images[r["image"]]) for r in records}
+        print(results_table(records, bicubic))
+        return 0
     if args.image != "all" and args.image not in images:
         raise SystemExit(f"--image {args.image!r} is not in {args.data}: {sorted(images)}")
     names = sorted(images) if args.image == "all" else [args.image]
