@@ -41,9 +41,9 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--init",
         metavar="NAME|FILE.pt",
-        help="start from a shipped model (fsrcnn_x2) or a FILE.pt of an earlier run, built "
-        "with its --model-arg values; the record keeps the lineage (default: random "
-        "initialisation)",
+        help="start from a shipped model (fsrcnn_x2) or a FILE.pt of an earlier run; the "
+        "network is built as that run built it unless --model-arg is given; the record keeps "
+        "the lineage (default: random initialisation)",
     )
     p.add_argument("--optimizer", choices=["adam", "sgd"], help="default: the recipe's")
     p.add_argument(
