@@ -23,7 +23,7 @@ from .datasets import resolve_dataset
 from .images import load_folder, sample
 from .methods import apply_method, model_as_method
 from .metrics import evaluate, prepare
-from .models import MODELS, build_model, models_of_kind
+from .models import MODELS, build_model, format_changed_arguments, models_of_kind
 from .published import PAPER_PARAMETERS
 from .runtime import get_device
 from .zoo import ZooEntry, load_pretrained, zoo_entries
@@ -132,8 +132,9 @@ def _model(arch: str, entry: ZooEntry | None, scale: int, device) -> tuple[nn.Mo
 
 def _config(record: dict) -> str:
     """``"paper"``, or the constructor arguments a shipped model changed (e.g. a smaller D)."""
-    changed = {k: v for k, v in record.get("kwargs", {}).items() if k != "scale"}
-    return ", ".join(f"{k}={v}" for k, v in changed.items()) or "paper"
+    if record.get("model") not in MODELS:
+        return "paper"
+    return format_changed_arguments(record["model"], record.get("kwargs", {})) or "paper"
 
 
 def speed_size(

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .files import atomic_write_text
-from .models import MODELS, build_model, changed_arguments
+from .models import MODELS, build_model, format_changed_arguments
 from .train import load_weights, sha256_of
 
 __all__ = [
@@ -192,9 +192,8 @@ def describe(name: str) -> str:
     record = entries[name].record
     what = record.get("model") or "ScSR dictionary"
     if record.get("model") in MODELS:  # name a configuration other than the paper's
-        changed = changed_arguments(record["model"], record.get("kwargs", {}))
-        if changed:
-            what += f" ({', '.join(f'{key}={value}' for key, value in changed.items())})"
+        changed = format_changed_arguments(record["model"], record.get("kwargs", {}))
+        what += f" ({changed})" if changed else ""
     steps = f"{record['steps']:,} steps" if record.get("steps") else "learned"
     minutes = record.get("seconds", 0) / 60
     took = f"{minutes:.0f} min" if minutes >= 1 else f"{record.get('seconds', 0):.0f} s"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sisrlearn import zoo
 from sisrlearn.bench import benchmark, format_table, write_markdown
-from sisrlearn.models import changed_arguments
+from sisrlearn.models import format_changed_arguments
 from sisrlearn.published import PUBLISHED, published
 
 MARKERS = ("<!-- sisrlearn zoo: start -->", "<!-- sisrlearn zoo: end -->")
@@ -105,8 +105,8 @@ def table(index: Path) -> str:
         if entry.kind == "model" and zoo.MODELS[entry.model].kind != "sr":
             continue
         if entry.model:  # a configuration other than the paper's is named beside the family
-            changed = changed_arguments(entry.model, entry.record.get("kwargs", {}))
-            family += "".join(f", {key}={value}" for key, value in changed.items())
+            changed = format_changed_arguments(entry.model, entry.record.get("kwargs", {}))
+            family += f", {changed}" if changed else ""
         for scale in entry.scales:
             cells = [name, family, f"x{scale}"]
             for dataset in ("Set5", "Set14"):

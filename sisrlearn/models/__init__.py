@@ -32,6 +32,7 @@ __all__ = [
     "Recipe",
     "build_model",
     "changed_arguments",
+    "format_changed_arguments",
     "models_of_kind",
     "register_model",
 ]
@@ -160,3 +161,8 @@ def changed_arguments(name: str, kwargs: dict) -> dict:
         for key, value in kwargs.items()
         if key != "scale" and (key not in params or params[key].default != value)
     }
+
+
+def format_changed_arguments(name: str, kwargs: dict) -> str:
+    """:func:`changed_arguments` as text, ``"n1=128, n2=64"`` (``""`` for the paper's)."""
+    return ", ".join(f"{key}={value}" for key, value in changed_arguments(name, kwargs).items())
