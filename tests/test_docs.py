@@ -306,3 +306,105 @@ def test_docs_training_holds_the_table_of_the_shipped_index():
         "docs/training.md is out of date: python tools/zoo_index.py training "
         "--markdown docs/training.md"
     )
+
+
+# --- every PSNR of a shipped model quoted in a table is the index's -----------------------
+
+SCALE_CELL = re.compile(r"^x(\d+)$")
+
+
+def markdown_tables(text: str) -> list[tuple[list[str], list[list[str]], str]]:
+    """(header cells, body rows, the text above the table) for every Markdown table."""
+    tables, lines = [], text.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("|") and i + 1 < len(lines) and set(lines[i + 1]) <= set("|-: "):
+            cells = lambda line: [c.strip() for c in line.strip().strip("|").split("|")]  # noqa: E731
+            end = i + 2
+            while end < len(lines) and lines[end].startswith("|"):
+                end += 1
+            above = "\n".join(lines[max(0, i - 12) : i])
+            tables.append((cells(lines[i]), [cells(line) for line in lines[i + 2 : end]], above))
+            i = end
+        else:
+            i += 1
+    return tables
+
+
+def quoted_psnrs(text: str, names) -> list[tuple[str, str, int, str]]:
+    """(entry, dataset, scale, cell) for every PSNR cell of a zoo entry in the tables of
+    ``text`` (matlab protocol): a table with ``dataset`` and ``PSNR (dB)`` columns; columns
+    headed ``Set5`` / ``Set14`` (optionally followed by ``PSNR``); and the speed table
+    (``ms / image``), whose ``PSNR (dB)`` is Set5's when its command scores ``--data set5``.
+    The scale is an ``xN`` cell of the row, else the header's first cell."""
+    found = []
+    for header, rows, above in markdown_tables(text):
+        columns: dict[int, str | None] = {}
+        for j, title in enumerate(header):
+            match = re.match(r"^(Set5|Set14)(?: PSNR \(dB\))?$", title)
+            if match:
+                columns[j] = match.group(1)
+        if "PSNR (dB)" in header and "dataset" in header:
+            columns[header.index("PSNR (dB)")] = None  # the row's dataset cell says which
+        elif "PSNR (dB)" in header and "ms / image" in header and "--data set5" in above:
+            columns[header.index("PSNR (dB)")] = "Set5"
+        for row in rows:
+            entry = next((cell for cell in row[:2] if cell in names), None)
+            if entry is None or len(row) != len(header):
+                continue
+            if "protocol" in header and row[header.index("protocol")] != "matlab":
+                continue
+            scale = next((SCALE_CELL.match(c) for c in row if SCALE_CELL.match(c)), None)
+            scale = scale or SCALE_CELL.match(header[0])
+            for j, dataset in columns.items():
+                dataset = dataset or row[header.index("dataset")]
+                if scale and row[j]:
+                    found.append((entry, dataset, int(scale.group(1)), row[j]))
+    return found
+
+
+def test_the_psnr_table_reader_finds_each_kind_of_table():
+    text = "\n".join(
+        [
+            "| name | architecture | scale | Set5 | paper | Set14 | paper |",
+            "|---|---|---|---|---|---|---|",
+            "| vdsr | vdsr | x3 | 33.10 | 33.66 | 29.50 | 29.77 |",
+            "",
+            "| method | protocol | dataset | scale | PSNR (dB) | paper |",
+            "|---|---|---|---|---|---|",
+            "| vdsr | matlab | Set14 | x2 | 32.00 | 33.03 |",
+            "| vdsr | y | Set5 | x2 | 99.00 |  |",
+            "| bicubic | matlab | Set5 | x2 | 33.66 |  |",
+            "",
+            "    sisrlearn speed --data set5",
+            "",
+            "| model | weights | scale | ms / image | PSNR (dB) |",
+            "|---|---|---|---|---|",
+            "| vdsr | vdsr | x4 | 10.0 | 30.70 |",
+            "",
+            "| x2 | Set5 PSNR (dB) | Set5 sharpness |",
+            "|---|---|---|",
+            "| vdsr | 37.00 | 0.03 |",
+        ]
+    )
+    assert quoted_psnrs(text, {"vdsr"}) == [
+        ("vdsr", "Set5", 3, "33.10"),
+        ("vdsr", "Set14", 3, "29.50"),
+        ("vdsr", "Set14", 2, "32.00"),
+        ("vdsr", "Set5", 4, "30.70"),
+        ("vdsr", "Set5", 2, "37.00"),
+    ]
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/benchmarks.md"])
+def test_every_psnr_of_a_shipped_model_in_a_table_is_the_index_one(page):
+    entries = json.loads(INDEX.read_text())["entries"]
+    quoted = quoted_psnrs((ROOT / page).read_text(encoding="utf-8"), set(entries))
+    assert quoted, f"no PSNR of a shipped model found in {page}"
+    stale = [
+        f"{entry} {dataset} x{scale}: {page} says {cell}, the index {value:.2f}"
+        for entry, dataset, scale, cell in quoted
+        for value in [entries[entry].get("psnr", {}).get(dataset, {}).get(str(scale))]
+        if value is not None and cell != f"{value:.2f}"
+    ]
+    assert not stale, "\n".join(stale)
