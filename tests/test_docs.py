@@ -9,6 +9,8 @@
 - The README is a front door: at most 220 lines.
 - The table of ``docs/training.md`` is the one ``tools/zoo_index.py training`` makes from the
   zoo index.
+- Every PSNR of a shipped model quoted in a table of ``README.md`` or ``docs/benchmarks.md``
+  is the zoo index's (a retrained model leaves no stale row behind).
 
 This file names the patterns it looks for, so it skips itself.
 """
@@ -313,18 +315,23 @@ def test_docs_training_holds_the_table_of_the_shipped_index():
 SCALE_CELL = re.compile(r"^x(\d+)$")
 
 
+def table_cells(line: str) -> list[str]:
+    """The cells of one Markdown table line, stripped."""
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
 def markdown_tables(text: str) -> list[tuple[list[str], list[list[str]], str]]:
-    """(header cells, body rows, the text above the table) for every Markdown table."""
+    """(header cells, body rows, the 12 lines above the table) for every Markdown table."""
     tables, lines = [], text.splitlines()
     i = 0
     while i < len(lines):
         if lines[i].startswith("|") and i + 1 < len(lines) and set(lines[i + 1]) <= set("|-: "):
-            cells = lambda line: [c.strip() for c in line.strip().strip("|").split("|")]  # noqa: E731
             end = i + 2
             while end < len(lines) and lines[end].startswith("|"):
                 end += 1
             above = "\n".join(lines[max(0, i - 12) : i])
-            tables.append((cells(lines[i]), [cells(line) for line in lines[i + 2 : end]], above))
+            rows = [table_cells(line) for line in lines[i + 2 : end]]
+            tables.append((table_cells(lines[i]), rows, above))
             i = end
         else:
             i += 1
