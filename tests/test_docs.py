@@ -361,7 +361,7 @@ def quoted_psnrs(text: str, names) -> list[tuple[str, str, int, str]]:
                 continue
             if "protocol" in header and row[header.index("protocol")] != "matlab":
                 continue
-            scale = next((SCALE_CELL.match(c) for c in row if SCALE_CELL.match(c)), None)
+            scale = next(filter(None, map(SCALE_CELL.match, row)), None)
             scale = scale or SCALE_CELL.match(header[0])
             for j, dataset in columns.items():
                 dataset = dataset or row[header.index("dataset")]
