@@ -65,6 +65,12 @@ def add_parser(sub) -> None:
         help="training crop side on the input's grid (default: the recipe's)",
     )
     p.add_argument(
+        "--loss",
+        choices=["mse", "l1", "recursive"],
+        help="default: the recipe's (drcn: recursive supervision; --loss mse trains the "
+        "ensemble output alone, e.g. to fine-tune a trained DRCN)",
+    )
+    p.add_argument(
         "--model-arg",
         action="append",
         metavar="KEY=VALUE",
@@ -125,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
             learning_rate=args.lr,
             batch_size=args.batch_size,
             patch_size=args.patch_size,
+            loss=args.loss,
             model_kwargs=model_kwargs(args.model_arg),
             downscale=_downscale(args.downscale),
             half=args.half,
@@ -145,6 +152,7 @@ def _train_color(args: argparse.Namespace) -> int:
         ("--val", args.val),
         ("--init", args.init),
         ("--optimizer", args.optimizer),
+        ("--loss", args.loss),
         ("--resume", args.resume or None),
         ("--half", args.half or None),
         ("--bf16", args.bf16 or None),

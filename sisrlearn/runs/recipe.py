@@ -125,6 +125,7 @@ def train_recipe(
     learning_rate: float | None = None,
     batch_size: int | None = None,
     patch_size: int | None = None,
+    loss: str | None = None,
     model_kwargs: dict | None = None,
     init: str | Path | None = None,
     augment: bool = True,
@@ -153,6 +154,10 @@ def train_recipe(
             or refused, never replaced by the recipe's).
         patch_size: override the recipe's sub-image side (on the input's grid); the stride
             keeps the recipe's ratio to it. The record stores the recipe as trained.
+        loss: override the recipe's loss: ``"mse"``, ``"l1"`` or ``"recursive"`` (DRCN
+            only). ``"mse"`` on a DRCN trains its ensemble output alone, where recursive
+            supervision's ``alpha`` ends; a run from ``init`` otherwise starts that schedule
+            again at ``alpha = 1``.
         model_kwargs: constructor arguments (e.g. ``f2=1`` for SRCNN 9-1-5).
         init: start from these weights: a shipped model (``"fsrcnn_x2"``) or a ``FILE.pt``
             with its ``FILE.json`` record; the same network and arguments are used (taken
@@ -175,6 +180,7 @@ def train_recipe(
     """
     recipe, scales, steps = _resolve(model_name, scale, steps)
     recipe = _override(recipe, optimizer, learning_rate, batch_size, patch_size, steps)
+    recipe = _override_loss(recipe, model_name, loss)
     out, ckpt = check_paths(out, resume=resume, overwrite=overwrite)
     for name, value in (("eval_every", eval_every), ("checkpoint_every", checkpoint_every)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -382,6 +388,16 @@ def _override(recipe: Recipe, optimizer, learning_rate, batch_size, patch_size, 
         batch_size=recipe.batch_size if batch_size is None else batch_size,
         steps=steps,
     )
+
+
+def _override_loss(recipe: Recipe, model_name: str, loss: str | None) -> Recipe:
+    if loss is None:
+        return recipe
+    if loss not in ("mse", "l1", "recursive"):
+        raise ValueError(f"loss must be 'mse', 'l1' or 'recursive', got {loss!r}")
+    if loss == "recursive" and recipe.loss != "recursive":
+        raise ValueError(f"loss='recursive' is DRCN's recursive supervision; {model_name} has none")
+    return replace(recipe, loss=loss)
 
 
 def _build_kwargs(model_name: str, kwargs: dict, scales: Sequence[int]) -> dict:

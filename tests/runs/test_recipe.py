@@ -279,6 +279,29 @@ def test_train_drcn_uses_recursive_supervision(images, tmp_path):
     loaded.load_state_dict(torch.load(tmp_path / "drcn_x3.pt", weights_only=True))
 
 
+def test_loss_override_trains_drcns_ensemble_alone(images, tmp_path, monkeypatch):
+    from sisrlearn.models.drcn import DRCN, AllRecursions
+
+    seen = []
+    real_fit = trainer.fit
+
+    def spy(net, loader, loss, **kw):
+        seen.append((type(net), type(loss)))
+        return real_fit(net, loader, loss, **kw)
+
+    monkeypatch.setattr(trainer, "fit", spy)
+    drcn = dict(steps=1, batch_size=2, augment=False, progress=False)
+    drcn["model_kwargs"] = {"recursions": 2, "num_features": 4}
+    trainer.train_recipe("drcn", 3, images, **drcn)
+    trainer.train_recipe("drcn", 3, images, loss="mse", out=tmp_path / "d.pt", **drcn)
+    assert seen == [(AllRecursions, RecursiveSupervision), (DRCN, torch.nn.MSELoss)]
+    assert json.loads((tmp_path / "d.json").read_text())["recipe"]["loss"] == "mse"
+    with pytest.raises(ValueError, match="srcnn has none"):
+        _train(images, None, 1, loss="recursive")
+    with pytest.raises(ValueError, match="loss must be"):
+        _train(images, None, 1, loss="huber")
+
+
 def test_resume_refuses_changed_settings_and_other_checkpoints(images, tmp_path, monkeypatch):
     real_loss, calls = trainer._loss, {"n": 0}
 
