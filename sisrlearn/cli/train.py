@@ -121,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--scale is required to train {args.model}")
     if args.no_rebalance:
         raise UsageError("--no-rebalance is for colornet only")
+    if args.loss == "recursive" and MODELS[args.model].recipe.loss != "recursive":
+        raise UsageError(f"--loss recursive is DRCN's recursive supervision; {args.model} has none")
     try:
         train_recipe(
             args.model,

@@ -647,6 +647,9 @@ CASES = [
     case("train srcnn --data {w}/hr", 2, "--scale", id="train-no-scale"),
     case(TRAIN + " --no-rebalance", 2, "--no-rebalance", id="train-no-rebalance-on-sr"),
     case("train colornet --scale 2", 2, "--scale", id="train-colornet-scale"),
+    case("train colornet --loss mse", 2, "--loss", id="train-colornet-loss"),
+    case(TRAIN + " --loss recursive", 2, "--loss", id="train-recursive-loss-on-srcnn"),
+    case(TRAIN + " --loss huber", USAGE, "--loss", id="train-loss-unknown"),
     case(TRAIN + " --model-arg oops", 2, "--model-arg", id="train-model-arg-syntax"),
     case(
         TRAIN + " --model-arg n9=3",
