@@ -10,6 +10,7 @@ from pathlib import Path
 from ..models import MODELS, models_of_kind
 from ..runs import train_color_model, train_recipe
 from ..runs.distributed import leave_process_group
+from ..runs.recipe import LOSSES
 from .common import (
     UsageError,
     add_run_options,
@@ -66,7 +67,7 @@ def add_parser(sub) -> None:
     )
     p.add_argument(
         "--loss",
-        choices=["mse", "l1", "recursive"],
+        choices=LOSSES,
         help="default: the recipe's (drcn: recursive supervision; --loss mse trains the "
         "ensemble output alone, e.g. to fine-tune a trained DRCN)",
     )

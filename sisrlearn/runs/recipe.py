@@ -393,8 +393,7 @@ def _override(recipe: Recipe, optimizer, learning_rate, batch_size, patch_size, 
 def _override_loss(recipe: Recipe, model_name: str, loss: str | None) -> Recipe:
     if loss is None:
         return recipe
-    if loss not in ("mse", "l1", "recursive"):
-        raise ValueError(f"loss must be 'mse', 'l1' or 'recursive', got {loss!r}")
+    _loss(loss)  # an unknown name fails here, before any work
     if loss == "recursive" and recipe.loss != "recursive":
         raise ValueError(f"loss='recursive' is DRCN's recursive supervision; {model_name} has none")
     return replace(recipe, loss=loss)
@@ -424,6 +423,10 @@ def _init(resolved, model_name: str, kwargs: dict, scales) -> tuple[Path | None,
     return weights, record
 
 
+# the names a recipe's ``loss`` (and ``train_recipe(loss=...)``, ``--loss``) may take
+LOSSES = ("mse", "l1", "recursive")
+
+
 def _loss(name: str, done: int = 0, total: int = 1) -> nn.Module:
     if name == "mse":
         return nn.MSELoss()
@@ -431,7 +434,7 @@ def _loss(name: str, done: int = 0, total: int = 1) -> nn.Module:
         return nn.L1Loss()
     if name == "recursive":
         return RecursiveSupervision(total, done)
-    raise ValueError(f"loss must be 'mse', 'l1' or 'recursive', got {name!r}")
+    raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {name!r}")
 
 
 def _scorer(model_name: str, kwargs: dict, images: dict, scales: Sequence[int], device):
